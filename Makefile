@@ -1,0 +1,64 @@
+# OSS Pulse. `make help` lists the targets. The two commands of a fresh machine: `make demo`, `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+OSSPULSE := $(BIN)/osspulse
+PYTEST := $(BIN)/pytest
+DATA ?=
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: setup
+setup: ## install everything (venv, Trino, MinIO, jars, Debian packages); idempotent, cached in ~/.cache/osspulse
+	@$(PYTHON) -m osspulse.install
+
+.PHONY: lock
+lock: ## re-resolve requirements.in into requirements.lock (exact pins and hashes)
+	@$$($(PYTHON) -m osspulse.install --print-venv)/../../tools/uv-*/bin/uv pip compile requirements.in \
+		--python-version 3.11 --generate-hashes -q -o requirements.lock --custom-compile-command "make lock"
+
+.PHONY: up
+up: setup ## start the native stack (osspulse stack up)
+	@$(OSSPULSE) stack up
+
+.PHONY: down
+down: ## stop the native stack
+	@$(OSSPULSE) stack down
+
+.PHONY: status
+status: ## the native stack's services, ports, pids and health
+	@$(OSSPULSE) stack status
+
+.PHONY: demo
+demo: setup ## the whole pipeline end to end on simulator data (DATA=DIR replays a dataset)
+	@$(OSSPULSE) stack up
+	@$(OSSPULSE) smoke
+
+.PHONY: lint
+lint: ## ruff (python) and sqlfluff (dbt models)
+	@$(BIN)/ruff check osspulse dags spark_jobs tests
+	@$(BIN)/ruff format --check osspulse dags spark_jobs tests
+
+.PHONY: test
+test: setup lint ## lint, then unit and integration tests against the real native stack
+	@$(PYTEST) -v --timeout=1800 --junitxml=artifacts/junit.xml
+
+.PHONY: test-unit
+test-unit: ## only the tests that need no running services
+	@$(PYTEST) -v -m "not integration and not e2e and not browser and not faults"
+
+.PHONY: bench
+bench: bench-stack ## every benchmark (prints figures and ratios; never gates CI)
+
+.PHONY: bench-stack
+bench-stack: setup ## setup time, stack start-up time and idle memory per service
+	@$(BIN)/python -m osspulse.bench.stack
+
+.PHONY: clean
+clean: ## stop the stack and delete its state (keeps the download cache)
+	-@$(OSSPULSE) stack down
+	rm -rf .osspulse artifacts

@@ -1,0 +1,106 @@
+"""The ``osspulse`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+
+from osspulse import logs
+from osspulse.settings import get_settings
+
+log = logging.getLogger("osspulse")
+
+
+def _stack(args: argparse.Namespace) -> int:
+    from osspulse.stack import runner
+
+    s = get_settings()
+    if args.action == "up":
+        runner.up(s, timeout=args.timeout, only=args.only or None)
+        print(runner.format_status(runner.status(s)))
+    elif args.action == "down":
+        stopped = runner.down(s, only=args.only or None)
+        log.info("stopped: %s", ", ".join(stopped) or "nothing was running")
+    elif args.action == "status":
+        rows = runner.status(s)
+        if args.json:
+            print(json.dumps([asdict(r) for r in rows], indent=2))
+        else:
+            print(runner.format_status(rows))
+        return 0 if all(r.healthy for r in rows) else 3
+    elif args.action == "logs":
+        if not args.service:
+            raise SystemExit("name a service: osspulse stack logs SERVICE (see osspulse stack status)")
+        path = runner.log_path(s, args.service)
+        cmd = ["tail", "-n", str(args.lines), *(["-F"] if args.follow else []), path]
+        return subprocess.call(cmd)  # noqa: S603
+    return 0
+
+
+def _airflow(args: argparse.Namespace) -> int:
+    """Run the Airflow CLI with the stack's configuration (e.g. `osspulse airflow dags list`)."""
+    from osspulse.stack.configs import airflow_env
+
+    s = get_settings()
+    env = {**os.environ, **airflow_env(s, airflow_home=s.state_dir / "airflow")}
+    airflow = os.path.join(os.path.dirname(sys.executable), "airflow")
+    return subprocess.call([airflow, *args.rest], env=env)  # noqa: S603
+
+
+def _smoke(args: argparse.Namespace) -> int:
+    from osspulse.lake import smoke
+
+    result = smoke.run(get_settings())
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="osspulse", description="OSS Pulse lakehouse")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    stack = sub.add_parser("stack", help="run the native stack (local processes)")
+    stack.add_argument("action", choices=["up", "down", "status", "logs"])
+    stack.add_argument("service", nargs="?", help="for logs: the service name")
+    stack.add_argument("--only", nargs="*", help="only these services (e.g. postgres minio trino airflow)")
+    stack.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for health")
+    stack.add_argument("--json", action="store_true", help="status as JSON")
+    stack.add_argument("-f", "--follow", action="store_true", help="logs: follow")
+    stack.add_argument("-n", "--lines", type=int, default=100, help="logs: lines to show")
+    stack.set_defaults(func=_stack)
+
+    airflow = sub.add_parser("airflow", help="the Airflow CLI with the stack's configuration")
+    airflow.add_argument("rest", nargs=argparse.REMAINDER)
+    airflow.set_defaults(func=_airflow)
+
+    smoke = sub.add_parser("smoke", help="write lake.smoke.t with Spark, read it with Trino and PyIceberg")
+    smoke.set_defaults(func=_smoke)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logs.configure(logging.DEBUG if args.verbose else logging.INFO)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args) or 0
+    except Exception as exc:  # the CLI's last word: one readable line, the traceback at debug level
+        from osspulse.stack.process import StackError
+
+        if isinstance(exc, StackError | SystemExit):
+            log.error("%s", exc)
+        else:
+            log.exception("%s failed: %s", args.command, exc)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

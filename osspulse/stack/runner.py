@@ -1,0 +1,152 @@
+"""``osspulse stack up | down | status | logs``."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from osspulse.settings import Settings
+from osspulse.stack.process import StackError, port_in_use, rss_bytes, start_detached, stop_group
+from osspulse.stack.services import Airflow, Service, all_services, wait_healthy
+
+log = logging.getLogger(__name__)
+
+
+def _start(svc: Service) -> bool:
+    """Start ``svc`` unless it already runs; False when it was already running."""
+    if svc.pid_file.running_pid() is not None:
+        log.info("%s already running (pid %s)", svc.name, svc.pid_file.running_pid())
+        return False
+    for setting, port in svc.ports.items():
+        if port_in_use(svc.settings.bind_host, port):
+            raise StackError(
+                f"cannot start {svc.name}: port {port} is already in use by another process; "
+                f"stop that process or set {setting} in .env to a free port"
+            )
+    svc.prepare()
+    pid = start_detached(
+        svc.command(), log_file=svc.log_file, env=svc.env(), cwd=svc.state, user=svc.run_as
+    )
+    svc.pid_file.write(pid)
+    log.info("started %s (pid %s, log %s)", svc.name, pid, svc.log_file)
+    return True
+
+
+def up(settings: Settings, *, timeout: float = 240.0, only: list[str] | None = None) -> dict[str, float]:
+    """Start every service that is not running and wait until all are healthy.
+
+    Returns the seconds each phase took. Running services are left alone.
+    """
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    services = {svc.name: svc for svc in all_services(settings)}
+    wanted = [svc for name, svc in services.items() if not only or name in only or _group(name) in only]
+    t0 = time.monotonic()
+    timings: dict[str, float] = {}
+
+    def phase(names: list[str]) -> list[Service]:
+        return [services[n] for n in names if services[n] in wanted]
+
+    # Stores first: everything else needs them.
+    for svc in phase(["postgres", "minio"]):
+        _start(svc)
+        wait_healthy([svc], timeout=60)
+        svc.bootstrap()  # idempotent and cheap; it also repairs a half-made store
+        timings[svc.name] = time.monotonic() - t0
+    # Trino and Streamlit boot while Airflow migrates its database.
+    slow = phase(["trino", "streamlit"])
+    for svc in slow:
+        _start(svc)
+    airflow = phase(["airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"])
+    if airflow:
+        api = next(s for s in airflow if isinstance(s, Airflow))
+        t_migrate = time.monotonic()
+        api.migrate()
+        timings["airflow-migrate"] = time.monotonic() - t_migrate
+        for svc in airflow:
+            _start(svc)
+    wait_healthy([*slow, *airflow], timeout=timeout)
+    timings["all"] = time.monotonic() - t0
+    log.info("stack healthy in %.0fs", timings["all"])
+    return timings
+
+
+def _group(name: str) -> str:
+    return name.split("-", 1)[0]
+
+
+def down(settings: Settings, *, only: list[str] | None = None) -> list[str]:
+    """Stop running services in reverse start order; returns the names stopped."""
+    stopped = []
+    for svc in reversed(all_services(settings)):
+        if only and svc.name not in only and _group(svc.name) not in only:
+            continue
+        pid = svc.pid_file.running_pid()
+        if pid is None:
+            svc.pid_file.clear()
+            continue
+        log.info("stopping %s (pid %s)", svc.name, pid)
+        killed = stop_group(pid, sig=svc.stop_signal, timeout=svc.stop_timeout)
+        if killed:
+            log.warning("%s had to be killed; see %s", svc.name, svc.log_file)
+        svc.pid_file.clear()
+        stopped.append(svc.name)
+    return stopped
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    state: str  # running | stopped
+    healthy: bool
+    pid: int | None
+    ports: str
+    rss_mib: float
+    detail: str
+    log_file: str
+
+
+def status(settings: Settings) -> list[ServiceStatus]:
+    rows = []
+    for svc in all_services(settings):
+        pid = svc.pid_file.running_pid()
+        ports = ",".join(str(p) for p in svc.ports.values()) or "-"
+        if pid is None:
+            rows.append(ServiceStatus(svc.name, "stopped", False, None, ports, 0.0, "", str(svc.log_file)))
+            continue
+        ok, detail = svc.health()
+        rows.append(
+            ServiceStatus(
+                svc.name, "running", ok, pid, ports, rss_bytes(pid) / 2**20, detail[:60], str(svc.log_file)
+            )
+        )
+    return rows
+
+
+def format_status(rows: list[ServiceStatus]) -> str:
+    header = ("SERVICE", "STATE", "HEALTH", "PID", "PORTS", "RSS MiB", "DETAIL")
+    table = [header] + [
+        (
+            r.name,
+            r.state,
+            "healthy" if r.healthy else ("-" if r.state == "stopped" else "UNHEALTHY"),
+            str(r.pid or "-"),
+            r.ports,
+            f"{r.rss_mib:.0f}" if r.pid else "-",
+            r.detail.replace("\n", " "),
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
+    total = sum(r.rss_mib for r in rows)
+    lines.append(f"total RSS: {total:.0f} MiB")
+    return "\n".join(lines)
+
+
+def log_path(settings: Settings, service: str) -> str:
+    for svc in all_services(settings):
+        if svc.name == service:
+            return str(svc.log_file)
+    names = ", ".join(s.name for s in all_services(settings))
+    raise StackError(f"unknown service {service!r}; services are: {names}")

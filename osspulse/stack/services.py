@@ -1,0 +1,438 @@
+"""The services of the native stack: how each is prepared, started, checked and bootstrapped."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pwd
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from osspulse.settings import REPO_ROOT, Settings
+from osspulse.stack import configs
+from osspulse.stack.process import PidFile, StackError
+
+log = logging.getLogger(__name__)
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+TRINO_RULES = Path(__file__).parent / "trino" / "rules.json"
+
+
+def http_ok(url: str, timeout: float = 2.0) -> tuple[bool, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - local health URLs
+            return 200 <= resp.status < 300, resp.read(2000).decode(errors="replace")
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        return False, str(getattr(exc, "reason", exc))
+
+
+@dataclass
+class Service:
+    """A long-running local process of the stack."""
+
+    settings: Settings
+    name: str = ""
+    port_settings: tuple[str, ...] = ()
+    stop_signal: signal.Signals = signal.SIGTERM
+    stop_timeout: float = 30.0
+    run_as: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def state(self) -> Path:
+        return self.settings.state_dir
+
+    @property
+    def log_file(self) -> Path:
+        return self.state / "logs" / f"{self.name}.log"
+
+    @property
+    def pid_file(self) -> PidFile:
+        return PidFile(self.state / "run" / f"{self.name}.pid")
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return {f"OSSPULSE_{p.upper()}": getattr(self.settings, p) for p in self.port_settings}
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def env(self) -> dict[str, str]:
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "OSSPULSE_"))}
+        base.pop("GITHUB_TOKEN", None)  # only the services that call GitHub get it, via connections
+        return {**base, "TZ": "UTC", **self.extra_env}
+
+    def prepare(self) -> None:
+        """Write config files, initialise data directories (idempotent)."""
+
+    def health(self) -> tuple[bool, str]:
+        raise NotImplementedError
+
+    def bootstrap(self) -> None:
+        """After the first healthy check of this `up`: create databases, buckets... (idempotent)."""
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Postgres(Service):
+    name: str = "postgres"
+    port_settings: tuple[str, ...] = ("pg_port",)
+    stop_signal: signal.Signals = signal.SIGINT  # "fast" shutdown: roll back, checkpoint, exit
+
+    def __post_init__(self) -> None:
+        if os.geteuid() == 0:
+            self.run_as = "postgres"  # initdb and postgres refuse to run as root
+
+    @property
+    def data_dir(self) -> Path:
+        return self.state / "postgres" / "data"
+
+    def command(self) -> list[str]:
+        s = self.settings
+        return [
+            str(PG_BIN / "postgres"),
+            "-D", str(self.data_dir),
+            "-c", f"listen_addresses={s.pg_host}",
+            "-c", f"port={s.pg_port}",
+            "-c", f"unix_socket_directories={self.data_dir.parent / 'run'}",
+            "-c", f"shared_buffers={s.pg_shared_buffers}",
+            "-c", f"max_connections={s.pg_max_connections}",
+            "-c", "timezone=UTC",
+            "-c", "log_timezone=UTC",
+            "-c", "fsync=on",
+            "-c", "log_min_duration_statement=5000",
+        ]  # fmt: skip
+
+    def _owned_dir(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        if self.run_as:
+            entry = pwd.getpwnam(self.run_as)
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+        path.chmod(0o700)
+
+    def prepare(self) -> None:
+        if not (PG_BIN / "postgres").exists():
+            raise StackError(f"PostgreSQL 15 is not installed ({PG_BIN}): run `make setup`")
+        root = self.data_dir.parent
+        if self.run_as:
+            self._check_reachable(root.parent)
+        self._owned_dir(root)
+        self._owned_dir(root / "run")
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        self._owned_dir(self.data_dir)
+        pwfile = root / "run" / ".pwfile"
+        pwfile.write_text(self.settings.pg_password.get_secret_value() + "\n")
+        try:
+            if self.run_as:
+                entry = pwd.getpwnam(self.run_as)
+                os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+            pwfile.chmod(0o600)
+            log.info("initialising PostgreSQL cluster in %s", self.data_dir)
+            subprocess.run(  # noqa: S603
+                [
+                    str(PG_BIN / "initdb"), "-D", str(self.data_dir), "-U", self.settings.pg_user,
+                    f"--pwfile={pwfile}", "--auth-host=scram-sha-256", "--auth-local=peer",
+                    "-E", "UTF8", "--no-locale", "--data-checksums",
+                ],  # fmt: skip
+                check=True,
+                capture_output=True,
+                user=self.run_as,
+                group=self.run_as,
+                extra_groups=[] if self.run_as else None,
+                cwd="/",
+            )
+        except subprocess.CalledProcessError as exc:
+            raise StackError(f"initdb failed: {exc.stderr.decode(errors='replace')[-2000:]}") from exc
+        finally:
+            pwfile.unlink(missing_ok=True)
+
+    def _check_reachable(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = subprocess.run(  # noqa: S603
+            ["/usr/bin/test", "-x", str(directory)], user=self.run_as, group=self.run_as, cwd="/"
+        )
+        if probe.returncode != 0:
+            raise StackError(
+                f"the state directory {directory} is not reachable by the '{self.run_as}' user that "
+                f"PostgreSQL must run as (root may not): set OSSPULSE_STATE_DIR to a directory whose "
+                f"parents are world-traversable (e.g. /var/tmp/osspulse)"
+            )
+
+    def health(self) -> tuple[bool, str]:
+        s = self.settings
+        probe = subprocess.run(  # noqa: S603
+            [str(PG_BIN / "pg_isready"), "-h", s.pg_host, "-p", str(s.pg_port), "-t", "2"],
+            capture_output=True,
+            text=True,
+        )
+        return probe.returncode == 0, probe.stdout.strip()
+
+    def bootstrap(self) -> None:
+        from osspulse.stack import bootstrap
+
+        bootstrap.postgres_databases(self.settings)
+        bootstrap.iceberg_catalog(self.settings)
+
+
+# --- MinIO ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Minio(Service):
+    name: str = "minio"
+    port_settings: tuple[str, ...] = ("minio_port", "minio_console_port")
+
+    def command(self) -> list[str]:
+        s = self.settings
+        if not s.minio_binary.exists():
+            raise StackError(f"MinIO is not built ({s.minio_binary}): run `make setup`")
+        return [
+            str(s.minio_binary), "server", str(self.state / "minio" / "data"),
+            "--address", f"{s.bind_host}:{s.minio_port}",
+            "--console-address", f"{s.bind_host}:{s.minio_console_port}",
+            "--quiet",
+        ]  # fmt: skip
+
+    def env(self) -> dict[str, str]:
+        s = self.settings
+        return {
+            **super().env(),
+            "MINIO_ROOT_USER": s.s3_access_key.get_secret_value(),
+            "MINIO_ROOT_PASSWORD": s.s3_secret_key.get_secret_value(),
+            "MINIO_UPDATE": "off",
+            "MINIO_BROWSER_REDIRECT": "off",
+            "GOMEMLIMIT": s.minio_memory_limit,
+        }
+
+    def prepare(self) -> None:
+        (self.state / "minio" / "data").mkdir(parents=True, exist_ok=True)
+
+    def health(self) -> tuple[bool, str]:
+        ok, detail = http_ok(f"http://{self.settings.bind_host}:{self.settings.minio_port}/minio/health/ready")
+        return ok, "ready" if ok else detail
+
+    def bootstrap(self) -> None:
+        from osspulse.stack import bootstrap
+
+        bootstrap.s3_bucket(self.settings)
+
+
+# --- Trino ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Trino(Service):
+    name: str = "trino"
+    port_settings: tuple[str, ...] = ("trino_port",)
+    stop_timeout: float = 40.0
+
+    @property
+    def etc_dir(self) -> Path:
+        return self.state / "trino" / "etc"
+
+    def prepare(self) -> None:
+        s = self.settings
+        install = s.trino_install_dir
+        if not (install / "lib").is_dir():
+            raise StackError(f"Trino is not installed ({install}): run `make setup`")
+        catalog = self.etc_dir / "catalog"
+        catalog.mkdir(parents=True, exist_ok=True)
+        (self.state / "trino" / "data").mkdir(parents=True, exist_ok=True)
+        (self.etc_dir / "config.properties").write_text(
+            configs.trino_config_properties(
+                s, data_dir=self.state / "trino" / "data", etc_dir=self.etc_dir, plugin_dir=install / "plugin"
+            )
+        )
+        (self.etc_dir / "access-control.properties").write_text(
+            f"access-control.name=file\nsecurity.config-file={TRINO_RULES}\nsecurity.refresh-period=10s\n"
+        )
+        (catalog / f"{s.catalog_name}.properties").write_text(configs.trino_lake_catalog(s))
+        (catalog / "staging.properties").write_text(configs.trino_staging_catalog(s))
+        for stale in catalog.glob("*.properties"):
+            if stale.stem not in (s.catalog_name, "staging"):
+                stale.unlink()
+
+    def command(self) -> list[str]:
+        s = self.settings
+        java = s.resolve_trino_java_home() / "bin" / "java"
+        return [
+            str(java),
+            *configs.trino_jvm_options(s),
+            f"-Dnode.data-dir={self.state / 'trino' / 'data'}",
+            f"-Dconfig={self.etc_dir / 'config.properties'}",
+            "-cp", f"{s.trino_install_dir / 'lib'}/*",
+            "io.trino.server.TrinoServer",
+        ]  # fmt: skip
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), **configs.trino_secret_env(self.settings)}
+
+    def health(self) -> tuple[bool, str]:
+        ok, body = http_ok(f"{self.settings.trino_url}/v1/info")
+        if not ok:
+            return False, body
+        try:
+            starting = json.loads(body).get("starting", True)
+        except ValueError:
+            return False, "unreadable /v1/info"
+        return (not starting), ("starting" if starting else "active")
+
+
+# --- Airflow --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Airflow(Service):
+    """One Airflow 3 component; all share AIRFLOW_HOME and the generated environment."""
+
+    component: str = "api-server"
+    stop_timeout: float = 45.0
+
+    def __post_init__(self) -> None:
+        self.name = f"airflow-{self.component}"
+        if self.component == "api-server":
+            self.port_settings = ("airflow_port",)
+
+    @property
+    def home(self) -> Path:
+        return self.state / "airflow"
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), **configs.airflow_env(self.settings, airflow_home=self.home)}
+
+    def command(self) -> list[str]:
+        airflow = str(Path(sys.executable).parent / "airflow")
+        if self.component == "api-server":
+            s = self.settings
+            return [airflow, "api-server", "--host", s.bind_host, "--port", str(s.airflow_port)]
+        if self.component in ("scheduler", "triggerer"):
+            # The log server binds every interface; on one machine the api-server reads task logs from
+            # the shared log folder, so it is not needed.
+            return [airflow, self.component, "--skip-serve-logs"]
+        return [airflow, self.component]
+
+    def prepare(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        (self.home / "plugins").mkdir(exist_ok=True)
+        passwords = self.home / "passwords.json"
+        passwords.write_text(
+            json.dumps({self.settings.airflow_admin_user: self.settings.airflow_admin_password.get_secret_value()})
+        )
+        passwords.chmod(0o600)
+
+    def migrate(self) -> None:
+        """`airflow db migrate` once per Airflow version, then the pools the DAGs use."""
+        self.prepare()
+        from importlib.metadata import version
+
+        stamp = self.home / f".migrated-{version('apache-airflow')}"
+        if stamp.exists():
+            return
+        log.info("migrating the Airflow metadata database (first start only)")
+        airflow_bin = str(Path(sys.executable).parent / "airflow")
+        with self.log_file.open("ab") as out:
+            for cmd in ([airflow_bin, "db", "migrate"],):
+                done = subprocess.run(cmd, env=self.env(), stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+                if done.returncode != 0:
+                    raise StackError(f"`{' '.join(cmd[1:])}` failed: see {self.log_file}")
+        stamp.touch()
+
+    def health(self) -> tuple[bool, str]:
+        ok, body = http_ok(f"{self.settings.airflow_url}/api/v2/monitor/health")
+        if not ok:
+            return False, "api-server not answering" if self.component != "api-server" else body
+        if self.component == "api-server":
+            return True, "answering"
+        try:
+            status = json.loads(body)[self.component.replace("-", "_")]
+        except (ValueError, KeyError):
+            return False, "no status in /monitor/health"
+        healthy = status.get("status") == "healthy"
+        return healthy, f"heartbeat {status.get('latest_' + self.component.replace('-', '_') + '_heartbeat') or status}"
+
+
+# --- Streamlit ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Streamlit(Service):
+    name: str = "streamlit"
+    port_settings: tuple[str, ...] = ("streamlit_port",)
+
+    def command(self) -> list[str]:
+        s = self.settings
+        return [
+            str(Path(sys.executable).parent / "streamlit"), "run",
+            str(REPO_ROOT / "osspulse" / "dashboard" / "app.py"),
+            "--server.address", s.bind_host,
+            "--server.port", str(s.streamlit_port),
+            "--server.headless", "true",
+            "--server.fileWatcherType", "none",
+            "--browser.gatherUsageStats", "false",
+            "--global.developmentMode", "false",
+        ]  # fmt: skip
+
+    def env(self) -> dict[str, str]:
+        # The dashboard reads its settings (Trino address, the dashboard user) like every other part.
+        keep = {k: v for k, v in os.environ.items() if k.startswith("OSSPULSE_")}
+        return {**super().env(), **keep}
+
+    def health(self) -> tuple[bool, str]:
+        return http_ok(f"http://{self.settings.bind_host}:{self.settings.streamlit_port}/_stcore/health")
+
+
+def all_services(settings: Settings) -> list[Service]:
+    """Every service, in start order."""
+    return [
+        Postgres(settings),
+        Minio(settings),
+        Trino(settings),
+        Streamlit(settings),
+        Airflow(settings, component="api-server"),
+        Airflow(settings, component="scheduler"),
+        Airflow(settings, component="dag-processor"),
+        Airflow(settings, component="triggerer"),
+    ]
+
+
+def wait_healthy(services: list[Service], *, timeout: float, progress_every: float = 10.0) -> None:
+    """Poll health until every service is healthy; a dead process or the deadline raises StackError."""
+    started = time.monotonic()
+    pending = {svc.name: svc for svc in services}
+    last_report = started
+    while pending:
+        for name, svc in list(pending.items()):
+            if svc.pid_file.running_pid() is None:
+                tail = _tail(svc.log_file)
+                raise StackError(f"{name} exited during start-up; its log is {svc.log_file}:\n{tail}")
+            ok, _detail = svc.health()
+            if ok:
+                log.info("%s healthy after %.0fs", name, time.monotonic() - started)
+                del pending[name]
+        if not pending:
+            return
+        now = time.monotonic()
+        if now - started > timeout:
+            names = ", ".join(f"{n} (log: {s.log_file})" for n, s in pending.items())
+            raise StackError(f"not healthy after {timeout:.0f}s: {names}")
+        if now - last_report >= progress_every:
+            last_report = now
+            log.info("waiting for %s (%.0fs)", ", ".join(pending), now - started)
+        time.sleep(1.0)
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
