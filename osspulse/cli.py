@@ -16,6 +16,10 @@ from osspulse.settings import get_settings
 
 log = logging.getLogger("osspulse")
 
+#: Modules that add sub-commands: each has ``register(subparsers)`` and keeps heavy imports inside the
+#: command functions, so ``osspulse --help`` stays fast.
+COMMAND_MODULES: tuple[str, ...] = ()
+
 
 def _stack(args: argparse.Namespace) -> int:
     from osspulse.stack import runner
@@ -82,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     smoke = sub.add_parser("smoke", help="write lake.smoke.t with Spark, read it with Trino and PyIceberg")
     smoke.set_defaults(func=_smoke)
+
+    import importlib
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 

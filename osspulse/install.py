@@ -249,9 +249,7 @@ def step_trino(cache: Path) -> str:
     prefix = f"trino-server-{TRINO_VERSION}/"
     keep = ("lib/", "bin/", *(f"plugin/{p}/" for p in TRINO_PLUGINS))
     with tarfile.open(tarball) as tar:
-        members = [
-            m for m in tar.getmembers() if m.name.removeprefix(prefix).startswith(keep)
-        ]
+        members = [m for m in tar.getmembers() if m.name.removeprefix(prefix).startswith(keep)]
         tar.extractall(tmp, members=members, filter="tar")
     (tmp / prefix).rename(target)
     shutil.rmtree(tmp)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -157,7 +157,7 @@ class Settings(BaseSettings):
         password = self.pg_password.get_secret_value()
         return f"postgresql+psycopg2://{self.pg_user}:{password}@{self.pg_host}:{self.pg_port}/{database}"
 
-    @cached_property
+    @property
     def jars_dir(self) -> Path:
         return self.cache_dir / "jars"
 

@@ -1,4 +1,4 @@
-"""The stack's smoke job: Spark writes ``lake.smoke.t`` (partitioned by a date), Trino and PyIceberg read it."""
+"""The stack's smoke job: Spark writes ``lake.smoke.t`` (partitioned by a date); Trino, PyIceberg read it."""
 
 from __future__ import annotations
 

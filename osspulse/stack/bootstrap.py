@@ -22,9 +22,7 @@ def postgres_databases(s: Settings) -> None:
                 conn.execute(sql.SQL("create database {}").format(sql.Identifier(db)))
         reader = sql.Identifier(s.pg_reader_user)
         password = sql.Literal(s.pg_reader_password.get_secret_value())
-        has_reader = conn.execute(
-            "select 1 from pg_roles where rolname = %s", (s.pg_reader_user,)
-        ).fetchone()
+        has_reader = conn.execute("select 1 from pg_roles where rolname = %s", (s.pg_reader_user,)).fetchone()
         verb = "alter" if has_reader else "create"
         conn.execute(sql.SQL(verb + " role {} with login password {}").format(reader, password))
     with psycopg.connect(s.pg_dsn(s.pg_staging_db), autocommit=True) as conn:

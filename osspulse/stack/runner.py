@@ -25,9 +25,7 @@ def _start(svc: Service) -> bool:
                 f"stop that process or set {setting} in .env to a free port"
             )
     svc.prepare()
-    pid = start_detached(
-        svc.command(), log_file=svc.log_file, env=svc.env(), cwd=svc.state, user=svc.run_as
-    )
+    pid = start_detached(svc.command(), log_file=svc.log_file, env=svc.env(), cwd=svc.state, user=svc.run_as)
     svc.pid_file.write(pid)
     log.info("started %s (pid %s, log %s)", svc.name, pid, svc.log_file)
     return True

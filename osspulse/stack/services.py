@@ -140,9 +140,18 @@ class Postgres(Service):
             log.info("initialising PostgreSQL cluster in %s", self.data_dir)
             subprocess.run(  # noqa: S603
                 [
-                    str(PG_BIN / "initdb"), "-D", str(self.data_dir), "-U", self.settings.pg_user,
-                    f"--pwfile={pwfile}", "--auth-host=scram-sha-256", "--auth-local=peer",
-                    "-E", "UTF8", "--no-locale", "--data-checksums",
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    self.settings.pg_user,
+                    f"--pwfile={pwfile}",
+                    "--auth-host=scram-sha-256",
+                    "--auth-local=peer",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                    "--data-checksums",
                 ],  # fmt: skip
                 check=True,
                 capture_output=True,
@@ -218,7 +227,9 @@ class Minio(Service):
         (self.state / "minio" / "data").mkdir(parents=True, exist_ok=True)
 
     def health(self) -> tuple[bool, str]:
-        ok, detail = http_ok(f"http://{self.settings.bind_host}:{self.settings.minio_port}/minio/health/ready")
+        ok, detail = http_ok(
+            f"http://{self.settings.bind_host}:{self.settings.minio_port}/minio/health/ready"
+        )
         return ok, "ready" if ok else detail
 
     def bootstrap(self) -> None:
@@ -326,7 +337,9 @@ class Airflow(Service):
         (self.home / "plugins").mkdir(exist_ok=True)
         passwords = self.home / "passwords.json"
         passwords.write_text(
-            json.dumps({self.settings.airflow_admin_user: self.settings.airflow_admin_password.get_secret_value()})
+            json.dumps(
+                {self.settings.airflow_admin_user: self.settings.airflow_admin_password.get_secret_value()}
+            )
         )
         passwords.chmod(0o600)
 
@@ -358,7 +371,10 @@ class Airflow(Service):
         except (ValueError, KeyError):
             return False, "no status in /monitor/health"
         healthy = status.get("status") == "healthy"
-        return healthy, f"heartbeat {status.get('latest_' + self.component.replace('-', '_') + '_heartbeat') or status}"
+        return (
+            healthy,
+            f"heartbeat {status.get('latest_' + self.component.replace('-', '_') + '_heartbeat') or status}",
+        )
 
 
 # --- Streamlit ------------------------------------------------------------------------------------

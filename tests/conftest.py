@@ -1,0 +1,51 @@
+"""Shared fixtures. Integration tests run against the real native stack (started once per session)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from osspulse.settings import Settings, get_settings
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def stack(settings: Settings) -> Settings:
+    """The native stack, healthy. Started if needed; stopped at the end only if OSSPULSE_TEST_STACK_DOWN=1."""
+    from osspulse.stack import runner
+
+    runner.up(settings)
+    yield settings
+    if os.environ.get("OSSPULSE_TEST_STACK_DOWN") == "1":
+        runner.down(settings)
+
+
+@pytest.fixture
+def scratch_db(stack: Settings) -> Iterator[Settings]:
+    """Settings whose staging database is a fresh, empty database (dropped afterwards)."""
+    name = f"osspulse_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(stack.pg_dsn("postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    try:
+        yield stack.model_copy(update={"pg_staging_db": name})
+    finally:
+        with psycopg.connect(stack.pg_dsn("postgres"), autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
