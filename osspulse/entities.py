@@ -66,9 +66,9 @@ class Entity:
             ("fetched_at", "timestamp"),
         ]
 
-    def raw_ddl(self, catalog: str, dialect: str = "spark") -> str:
-        """CREATE TABLE IF NOT EXISTS for ``<catalog>.raw.<name>`` in Spark or Trino SQL."""
-        table = f"{catalog}.raw.{self.name}"
+    def raw_ddl(self, catalog: str, dialect: str = "spark", schema: str = "raw") -> str:
+        """CREATE TABLE IF NOT EXISTS for ``<catalog>.<schema>.<name>`` in Spark or Trino SQL."""
+        table = f"{catalog}.{schema}.{self.name}"
         if dialect == "spark":
             cols = ", ".join(f"{n} {t}" for n, t in self.raw_columns())
             return (
