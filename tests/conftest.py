@@ -49,3 +49,27 @@ def scratch_db(stack: Settings) -> Iterator[Settings]:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def spark(settings: Settings):
+    """One local Spark session (with the Iceberg catalog) for the whole test session."""
+    from osspulse.lake.spark import spark_session
+
+    session = spark_session(settings, "osspulse-tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def lake_namespace(stack: Settings) -> Iterator[str]:
+    """A fresh Iceberg namespace in the shared catalog, purged afterwards."""
+    from osspulse.lake.catalog import load_catalog
+
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    yield name
+    catalog = load_catalog(stack)
+    if (name,) in catalog.list_namespaces():
+        for table in catalog.list_tables(name):
+            catalog.purge_table(table)
+        catalog.drop_namespace(name)

@@ -1,0 +1,1 @@
+"""Spark loads: staging (Postgres) -> lake.raw (Iceberg), and lakehouse maintenance."""

@@ -1,0 +1,91 @@
+"""Pure transformations of staged rows into typed raw rows (unit-tested on local DataFrames).
+
+A staged row is ``(key columns..., payload string, load_date, fetched_at[, extra columns])``. The raw
+row adds every typed column of the entity, extracted from the payload. A row is *rejected* (with a
+reason) when its payload is not a JSON object, or a required column is present but cannot be cast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from osspulse.entities import Column, Entity
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column as SparkColumn
+    from pyspark.sql import DataFrame
+
+BASE_COLUMNS = ("payload", "load_date", "fetched_at")
+REJECT_COLUMN = "_reject_reason"
+
+
+def _raw(column: Column) -> str:
+    return f"__raw_{column.name}"
+
+
+def _typed(column: Column) -> SparkColumn:
+    """The typed value of a payload column, from its raw string (``try_cast``: bad input -> null)."""
+    from pyspark.sql import functions as F
+
+    raw = F.col(_raw(column))
+    if column.exists:
+        return raw.isNotNull()
+    if column.type == "string":
+        return raw
+    return F.expr(f"try_cast(`{_raw(column)}` as {column.type})")
+
+
+def extra_columns(df: DataFrame, entity: Entity) -> list[str]:
+    """Staging columns beyond the contract (schema drift): carried into raw as they are."""
+    known = {*entity.key_names, *BASE_COLUMNS}
+    return [c for c in df.columns if c not in known]
+
+
+def transform(df: DataFrame, entity: Entity) -> DataFrame:
+    """Typed columns for ``entity`` in raw-table order, plus ``_reject_reason`` (null for good rows)."""
+    from pyspark.sql import functions as F
+
+    with_raw = df.select(
+        "*", *(F.get_json_object(F.col("payload"), c.path).alias(_raw(c)) for c in entity.columns)
+    )
+    out = with_raw.select("*", *(_typed(c).alias(c.name) for c in entity.columns))
+    not_object = ~F.ltrim(F.col("payload")).startswith("{")
+    reasons = [F.when(F.col("payload").isNull() | not_object, F.lit("payload is not a JSON object"))]
+    for c in entity.columns:
+        if c.required and not c.exists and c.type != "string":
+            reasons.append(
+                F.when(
+                    F.col(_raw(c)).isNotNull() & F.col(c.name).isNull(),
+                    F.concat(
+                        F.lit(f"cannot parse {c.path} as {c.type}: '"),
+                        F.substring(F.col(_raw(c)), 1, 80),
+                        F.lit("'"),
+                    ),
+                )
+            )
+    reason = F.concat_ws("; ", *reasons)
+    out = out.withColumn(REJECT_COLUMN, F.when(reason != "", reason))
+    ordered = [
+        *entity.key_names,
+        *(c.name for c in entity.columns),
+        *BASE_COLUMNS,
+        *extra_columns(df, entity),
+    ]
+    return out.select(*ordered, REJECT_COLUMN)
+
+
+def split(out: DataFrame, entity: Entity) -> tuple[DataFrame, DataFrame]:
+    """Split a :func:`transform` result into (good raw rows, ``_rejects`` rows)."""
+    from pyspark.sql import functions as F
+
+    good = out.where(F.col(REJECT_COLUMN).isNull()).drop(REJECT_COLUMN)
+    key_json = F.to_json(F.struct(*(F.col(k) for k in entity.key_names)))
+    rejects = out.where(F.col(REJECT_COLUMN).isNotNull()).select(
+        F.lit(entity.name).alias("entity"),
+        key_json.alias("record_key"),
+        F.col("payload"),
+        F.col("load_date"),
+        F.col("fetched_at"),
+        F.col(REJECT_COLUMN).alias("reason"),
+    )
+    return good, rejects
