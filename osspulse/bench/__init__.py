@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench-*`): print figures and ratios; never gate CI on wall time."""
