@@ -12,27 +12,74 @@ from pathlib import Path
 
 from osspulse.settings import REPO_ROOT, Settings
 
+#: ``node.environment`` of every Trino node (coordinator and workers must agree).
+TRINO_ENVIRONMENT = "osspulse"
+TRINO_ROLES = ("single", "coordinator", "worker")
 
-def trino_config_properties(s: Settings, *, data_dir: Path, etc_dir: Path, plugin_dir: Path) -> str:
-    return "\n".join(
-        [
-            "coordinator=true",
-            "node-scheduler.include-coordinator=true",
-            f"http-server.http.port={s.trino_port}",
-            f"discovery.uri=http://{s.bind_host}:{s.trino_port}",
+
+def trino_config_properties(
+    s: Settings,
+    *,
+    data_dir: Path,
+    etc_dir: Path,
+    plugin_dir: Path,
+    role: str = "single",
+    coordinator_host: str | None = None,
+    container: bool = False,
+) -> str:
+    """``config.properties`` of a Trino node.
+
+    Args:
+        s: the settings.
+        data_dir: the node's data directory (passed as ``-Dnode.data-dir`` natively).
+        etc_dir: the directory holding ``catalog/`` and ``access-control.properties``.
+        plugin_dir: the server's plugin directory.
+        role: ``single`` (the native stack: one coordinator that also runs tasks), ``coordinator``
+            (schedules on the workers only) or ``worker``.
+        coordinator_host: the address the nodes reach the coordinator at (default ``s.bind_host``).
+        container: listen on every interface and let each node advertise the address it detects and
+            take its node id from the image (its hostname), so the replicas of a scaled worker service
+            differ; the node identity then lives in ``node.properties`` (:func:`trino_node_properties`).
+    """
+    if role not in TRINO_ROLES:
+        raise ValueError(f"unknown Trino role {role!r}: one of {', '.join(TRINO_ROLES)}")
+    if role == "worker":
+        lines = ["coordinator=false"]
+    else:
+        lines = ["coordinator=true", f"node-scheduler.include-coordinator={str(role == 'single').lower()}"]
+    lines += [
+        f"http-server.http.port={s.trino_port}",
+        f"discovery.uri=http://{coordinator_host or s.bind_host}:{s.trino_port}",
+    ]
+    if container:
+        lines.append("node.bind-ip=0.0.0.0")
+    else:
+        lines += [
             f"node.bind-ip={s.bind_host}",
             f"node.internal-address={s.bind_host}",
-            "node.environment=osspulse",
+            f"node.environment={TRINO_ENVIRONMENT}",
             "node.id=osspulse-coordinator",
-            f"catalog.config-dir={etc_dir / 'catalog'}",
-            f"plugin.dir={plugin_dir}",
-            f"query.max-memory={s.trino_query_max_memory}",
-            f"query.max-memory-per-node={s.trino_query_max_memory}",
-            "http-server.log.enabled=false",
-            "access-control.config-files=" + str(etc_dir / "access-control.properties"),
-            "",
         ]
-    )
+    lines += [
+        f"catalog.config-dir={etc_dir / 'catalog'}",
+        f"plugin.dir={plugin_dir}",
+        f"query.max-memory={s.trino_query_max_memory}",
+        f"query.max-memory-per-node={s.trino_query_max_memory}",
+        "http-server.log.enabled=false",
+        "access-control.config-files=" + str(etc_dir / "access-control.properties"),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def trino_node_properties(*, data_dir: Path) -> str:
+    """``node.properties`` of launcher-started nodes (the Docker image); no ``node.id``: each has its own."""
+    return f"node.environment={TRINO_ENVIRONMENT}\nnode.data-dir={data_dir}\n"
+
+
+def trino_access_control_properties(rules_file: Path) -> str:
+    """File-based access control with the rules of ``osspulse/stack/trino/rules.json``."""
+    return f"access-control.name=file\nsecurity.config-file={rules_file}\nsecurity.refresh-period=10s\n"
 
 
 def trino_jvm_options(s: Settings) -> list[str]:
@@ -103,14 +150,24 @@ def trino_secret_env(s: Settings) -> dict[str, str]:
     }
 
 
-def airflow_env(s: Settings, *, airflow_home: Path) -> dict[str, str]:
-    """``AIRFLOW__*`` configuration and ``AIRFLOW_CONN_*`` connections for every Airflow process."""
+def airflow_env(
+    s: Settings, *, airflow_home: Path, api_server_host: str | None = None, public_url: str | None = None
+) -> dict[str, str]:
+    """``AIRFLOW__*`` configuration and ``AIRFLOW_CONN_*`` connections for every Airflow process.
+
+    Args:
+        s: the settings.
+        airflow_home: ``AIRFLOW_HOME`` (logs, plugins, the SimpleAuthManager passwords file).
+        api_server_host: where the other components reach the api-server's execution API (default
+            ``s.bind_host``: on one machine, where it listens).
+        public_url: the api-server's address as a browser sees it (default ``s.airflow_url``).
+    """
     from urllib.parse import quote
 
     pg_password = quote(s.pg_password.get_secret_value(), safe="")
     s3_key = quote(s.s3_access_key.get_secret_value(), safe="")
     s3_secret = quote(s.s3_secret_key.get_secret_value(), safe="")
-    api = s.airflow_url
+    api = f"http://{api_server_host}:{s.airflow_port}" if api_server_host else s.airflow_url
     env = {
         "AIRFLOW_HOME": str(airflow_home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
@@ -128,7 +185,7 @@ def airflow_env(s: Settings, *, airflow_home: Path) -> dict[str, str]:
             f"postgresql+psycopg2://{s.pg_user}:{pg_password}@{s.pg_host}:{s.pg_port}/{s.pg_airflow_db}"
         ),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "3",
-        "AIRFLOW__API__BASE_URL": api,
+        "AIRFLOW__API__BASE_URL": public_url or s.airflow_url,
         "AIRFLOW__API__HOST": s.bind_host,
         "AIRFLOW__API__PORT": str(s.airflow_port),
         "AIRFLOW__API__WORKERS": "1",
