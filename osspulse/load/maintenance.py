@@ -32,29 +32,47 @@ def tables(spark: SparkSession, s: Settings, namespace: str) -> list[str]:
     ]
 
 
+def remove_orphan_files(spark: SparkSession, table: str, older_than: datetime) -> int:
+    """Delete files under the table location that no snapshot references and are older than the cut-off.
+
+    Uses Iceberg's action API rather than the ``remove_orphan_files`` procedure, whose hard-coded
+    24-hour guard is measured from the wall clock; the guard here is OSSPULSE_ORPHAN_RETENTION_DAYS
+    (at least one day) relative to the ``now`` the run was given.
+    """
+    jvm, jspark = spark._jvm, spark._jsparkSession
+    iceberg_table = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(jspark, table)
+    result = (
+        jvm.org.apache.iceberg.spark.actions.SparkActions.get(jspark)
+        .deleteOrphanFiles(iceberg_table)
+        .olderThan(int(older_than.timestamp() * 1000))
+        .usePrefixListing(True)  # list through S3FileIO, not a Hadoop file system
+        .execute()
+    )
+    return sum(1 for _ in result.orphanFileLocations())
+
+
 def maintain_table(spark: SparkSession, s: Settings, table: str, now: datetime) -> dict[str, object]:
     cat = s.catalog_name
+    # Order matters: compact and tidy manifests first, so that expiring snapshots also deletes the
+    # files compaction replaced; orphans last.
+    rewritten = spark.sql(
+        f"call {cat}.system.rewrite_data_files(table => '{table}', strategy => 'binpack', "
+        "options => map('min-input-files', '5', 'partial-progress.enabled', 'true'))"
+    ).collect()[0]
+    manifests = spark.sql(f"call {cat}.system.rewrite_manifests(table => '{table}')").collect()[0]
     expired = spark.sql(
         f"call {cat}.system.expire_snapshots(table => '{table}', "
         f"older_than => {_ts(now - timedelta(days=s.snapshot_retention_days))}, "
         f"retain_last => {s.snapshot_retain_last})"
     ).collect()[0]
-    rewritten = spark.sql(
-        f"call {cat}.system.rewrite_data_files(table => '{table}', strategy => 'binpack', "
-        "options => map('min-input-files', '5', 'partial-progress.enabled', 'true'))"
-    ).collect()[0]
-    orphans = spark.sql(
-        f"call {cat}.system.remove_orphan_files(table => '{table}', "
-        f"older_than => {_ts(now - timedelta(days=s.orphan_retention_days))})"
-    ).collect()
-    manifests = spark.sql(f"call {cat}.system.rewrite_manifests(table => '{table}')").collect()[0]
+    orphans = remove_orphan_files(spark, f"{cat}.{table}", now - timedelta(days=s.orphan_retention_days))
     report = {
         "table": table,
         "expired_data_files": expired["deleted_data_files_count"],
         "expired_manifest_files": expired["deleted_manifest_files_count"],
         "rewritten_data_files": rewritten["rewritten_data_files_count"],
         "added_data_files": rewritten["added_data_files_count"],
-        "orphan_files_removed": len(orphans),
+        "orphan_files_removed": orphans,
         "rewritten_manifests": manifests["rewritten_manifests_count"],
     }
     log.info("maintained %s: %s", table, report)
