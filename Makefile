@@ -54,6 +54,10 @@ test-unit: ## only the tests that need no running services
 .PHONY: bench
 bench: bench-stack ## every benchmark (prints figures and ratios; never gates CI)
 
+.PHONY: bench-load
+bench-load: ## Postgres -> Iceberg rows/s at 100k and 1M staged commits, Spark vs PyIceberg baseline
+	@$(BIN)/python -m osspulse.bench.load
+
 .PHONY: bench-stack
 bench-stack: setup ## setup time, stack start-up time and idle memory per service
 	@$(BIN)/python -m osspulse.bench.stack
