@@ -1,0 +1,1 @@
+"""Deployments other than the native stack (Docker Compose: ``osspulse.deploy.compose``)."""
