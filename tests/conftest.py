@@ -16,6 +16,19 @@ from osspulse.settings import Settings, get_settings
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
+def _airflow_environment() -> None:
+    """Airflow reads its configuration at import: give tests the stack's, before anything imports it."""
+    from osspulse.stack.configs import airflow_env
+
+    s = get_settings()
+    for key, value in airflow_env(s, airflow_home=s.state_dir / "airflow").items():
+        if key.startswith("AIRFLOW"):
+            os.environ.setdefault(key, value)
+
+
+_airflow_environment()
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return get_settings()

@@ -200,7 +200,7 @@ def airflow_env(
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "60",
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
         "AIRFLOW__CORE__HOSTNAME_CALLABLE": "osspulse.stack.configs.loopback_hostname",
-        "AIRFLOW__WEBSERVER__SECRET_KEY": _derived_secret(s, "airflow-webserver"),
+        "AIRFLOW__API__SECRET_KEY": _derived_secret(s, "airflow-webserver"),
         "AIRFLOW__CORE__FERNET_KEY": _fernet_key(s),
         "AIRFLOW__COSMOS__ENABLE_CACHE": "True",
         # Connections (tasks read credentials from these, never from code)
@@ -217,6 +217,8 @@ def airflow_env(
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "JAVA_HOME": str(s.resolve_spark_java_home()),
         "SPARK_LOCAL_IP": s.bind_host,
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
     }
     if s.github_token.get_secret_value():
         token = quote(s.github_token.get_secret_value(), safe="")

@@ -57,8 +57,12 @@ class PidFile:
 
 
 def port_in_use(host: str, port: int) -> bool:
-    """True when something already listens on (or holds) host:port."""
+    """True when something already listens on (or holds) host:port.
+
+    SO_REUSEADDR, as servers set it: connections in TIME_WAIT from an earlier run do not count.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:

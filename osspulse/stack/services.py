@@ -344,21 +344,43 @@ class Airflow(Service):
         passwords.chmod(0o600)
 
     def migrate(self) -> None:
-        """`airflow db migrate` once per Airflow version, then the pools the DAGs use."""
+        """`airflow db migrate` once per Airflow version; the pools whenever their settings change."""
         self.prepare()
         from importlib.metadata import version
 
-        stamp = self.home / f".migrated-{version('apache-airflow')}"
-        if stamp.exists():
-            return
-        log.info("migrating the Airflow metadata database (first start only)")
         airflow_bin = str(Path(sys.executable).parent / "airflow")
+        stamp = self.home / f".migrated-{version('apache-airflow')}"
+        if not stamp.exists():
+            log.info("migrating the Airflow metadata database (first start only)")
+            self._airflow_cli([airflow_bin, "db", "migrate"])
+            stamp.touch()
+        pools = json.dumps(self.pools(), sort_keys=True, indent=2)
+        pools_file = self.home / "pools.json"
+        if not pools_file.exists() or pools_file.read_text() != pools:
+            log.info("creating the Airflow pools %s", ", ".join(self.pools()))
+            pools_file.write_text(pools)
+            self._airflow_cli([airflow_bin, "pools", "import", str(pools_file)])
+
+    def pools(self) -> dict[str, dict[str, object]]:
+        slots = self.settings.airflow_api_pool_slots
+        return {
+            "github_api": {
+                "slots": slots,
+                "description": "concurrent GitHub API ingest tasks",
+                "include_deferred": False,
+            },
+            "pypi_api": {
+                "slots": slots,
+                "description": "concurrent pypistats/PyPI ingest tasks",
+                "include_deferred": False,
+            },
+        }
+
+    def _airflow_cli(self, cmd: list[str]) -> None:
         with self.log_file.open("ab") as out:
-            for cmd in ([airflow_bin, "db", "migrate"],):
-                done = subprocess.run(cmd, env=self.env(), stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
-                if done.returncode != 0:
-                    raise StackError(f"`{' '.join(cmd[1:])}` failed: see {self.log_file}")
-        stamp.touch()
+            done = subprocess.run(cmd, env=self.env(), stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        if done.returncode != 0:
+            raise StackError(f"`airflow {' '.join(cmd[1:])}` failed: see {self.log_file}")
 
     def health(self) -> tuple[bool, str]:
         ok, body = http_ok(f"{self.settings.airflow_url}/api/v2/monitor/health")

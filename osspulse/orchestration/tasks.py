@@ -1,0 +1,179 @@
+"""Bodies of the Airflow tasks. Each works on the interval or asset events it was given, never on now()."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from osspulse.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+# --- the run's load date ------------------------------------------------------------------------
+
+
+def load_date_for(context: dict[str, Any]) -> date:
+    """The UTC load date of an ingest run: ``params.load_date`` if given, else the data interval's start
+    (Airflow's ``ds``; backfills and reruns of a day therefore write the same partition), else the
+    day the run was requested (a manual run without a logical date)."""
+    given = (context.get("params") or {}).get("load_date")
+    if given:
+        return date.fromisoformat(str(given))
+    for key in ("data_interval_start", "logical_date"):
+        value = context.get(key)
+        if value is not None:
+            return value.date()
+    return context["dag_run"].run_after.date()
+
+
+def tracked(kind: str, given: list[str] | None, settings: Settings | None = None) -> list[str]:
+    """The repos or packages to ingest: the run's ``params`` if given, else the tracked set."""
+    if given:
+        return list(dict.fromkeys(given))
+    from osspulse.tracked import load_tracked
+
+    tracked_set = load_tracked((settings or get_settings()).tracked)
+    items = tracked_set.repos if kind == "repos" else tracked_set.packages
+    if not items:
+        raise ValueError(f"the tracked set {(settings or get_settings()).tracked} lists no {kind}")
+    return list(items)
+
+
+# --- ingest -----------------------------------------------------------------------------------------
+
+
+def _github_token() -> str | None:
+    """The token of the ``github_api`` Airflow connection (its password), else GITHUB_TOKEN."""
+    try:
+        from airflow.sdk import BaseHook
+
+        return BaseHook.get_connection("github_api").password or None
+    except Exception:  # no such connection: the settings' GITHUB_TOKEN (possibly empty) is used
+        return None
+
+
+def ingest_repo(repo: str, load_date: date) -> dict[str, Any]:
+    """Ingest one repo; an unknown repo fails at once (no retry), other errors are retried by Airflow."""
+    from airflow.exceptions import AirflowFailException
+
+    from osspulse.ingest.github import ingest_repo as run
+    from osspulse.ingest.report import NotFoundError
+
+    try:
+        report = run(get_settings(), repo, load_date, token=_github_token())
+    except NotFoundError as exc:
+        raise AirflowFailException(
+            f"{exc} — check the spelling in the tracked set (OSSPULSE_TRACKED) or remove it; "
+            "the other repos were ingested"
+        ) from None
+    except ValueError as exc:
+        raise AirflowFailException(str(exc)) from None
+    return report.to_dict()
+
+
+def ingest_package(package: str, load_date: date) -> dict[str, Any]:
+    from airflow.exceptions import AirflowFailException
+
+    from osspulse.ingest.pypi import ingest_package as run
+    from osspulse.ingest.report import NotFoundError
+
+    try:
+        report = run(get_settings(), package, load_date)
+    except NotFoundError as exc:
+        raise AirflowFailException(
+            f"{exc} — check the spelling in the tracked set (OSSPULSE_TRACKED) or remove it; "
+            "the other packages were ingested"
+        ) from None
+    return report.to_dict()
+
+
+def batch_extra(source: str, load_date: date, reports: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """The extra of a ``staging.<source>`` batch event: what the load should pick up."""
+    from osspulse.orchestration.assets import entities_of
+
+    done = [r for r in (reports or []) if r]
+    return {
+        "source": source,
+        "load_date": load_date.isoformat(),
+        "entities": entities_of(source),
+        "targets_ok": sorted(r["target"] for r in done if r.get("ok")),
+    }
+
+
+# --- load -------------------------------------------------------------------------------------------
+
+
+def plan_load(context: dict[str, Any]) -> dict[str, Any]:
+    """Entities and load-date window of a ``load_iceberg`` run.
+
+    Asset-triggered: the union of the ``staging.<source>`` batch events that triggered the run
+    (window = their load dates). Manual: ``params.start``/``end``/``entities``.
+    """
+    from osspulse.lake.spark import jar_paths
+    from osspulse.orchestration.assets import STAGING_BATCH
+
+    s = get_settings()
+    params = context.get("params") or {}
+    entities: set[str] = set()
+    dates: list[date] = []
+    events = context.get("triggering_asset_events") or {}
+    for asset in STAGING_BATCH.values():
+        for event in _events_for(events, asset):
+            extra = event.extra or {}
+            entities.update(extra.get("entities", []))
+            if extra.get("load_date"):
+                dates.append(date.fromisoformat(extra["load_date"]))
+    if params.get("start"):
+        start = date.fromisoformat(params["start"])
+        end = date.fromisoformat(params["end"]) if params.get("end") else start + timedelta(days=1)
+        entities = set(params.get("entities") or []) or _all_entities()
+    elif dates:
+        start, end = min(dates), max(dates) + timedelta(days=1)
+    else:
+        start = load_date_for(context)
+        end = start + timedelta(days=1)
+        entities = set(params.get("entities") or []) or _all_entities()
+    plan = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "entities": sorted(entities),
+        "jars": ",".join(jar_paths(s)),
+        "driver_memory": s.spark_driver_memory,
+    }
+    log.info("load plan: %s", {k: v for k, v in plan.items() if k != "jars"})
+    return plan
+
+
+def _events_for(events: Any, asset: Any) -> list[Any]:
+    try:
+        return list(events[asset])
+    except (KeyError, TypeError):
+        return []
+
+
+def _all_entities() -> set[str]:
+    from osspulse.entities import ENTITIES
+
+    return {e.name for e in ENTITIES}
+
+
+def raw_batch_extra(plan: dict[str, Any]) -> dict[str, Any]:
+    return {"start": plan["start"], "end": plan["end"], "entities": plan["entities"]}
+
+
+def spark_submit_env() -> dict[str, str]:
+    """Environment of spark-submit: Java 17, the venv's Python for the driver, loopback binding."""
+    import os
+    import sys
+
+    s = get_settings()
+    return {
+        **os.environ,
+        "JAVA_HOME": str(s.resolve_spark_java_home()),
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
+        "SPARK_LOCAL_IP": s.bind_host,
+        "TZ": "UTC",
+    }
