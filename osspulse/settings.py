@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     tracked: Path = Field(REPO_ROOT / "config" / "tracked.yml")
     http_timeout_s: float = Field(30.0, gt=0)
     http_max_retries: int = Field(6, ge=0)
+    http_backoff_base_s: float = Field(0.5, ge=0, description="First retry delay; doubles, with jitter")
+    http_backoff_max_s: float = Field(60.0, ge=0, description="Longest delay between two retries")
+    http_max_wait_s: float = Field(3900.0, ge=0, description="Longest wait for a rate limit to reset")
+    github_secondary_wait_s: float = Field(60.0, ge=0, description="Wait on a 403/429 without retry-after")
+    github_ratelimit_reserve: int = Field(10, ge=0, description="Sleep until reset at this many left")
     pypistats_requests_per_minute: int = Field(30, ge=1)
     ingest_concurrency: int = Field(4, ge=1, le=32)
     user_agent: str = "osspulse/0.1 (+https://github.com/osspulse/osspulse)"

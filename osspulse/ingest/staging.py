@@ -1,0 +1,201 @@
+"""The staging writer: ``staging.<entity>`` upserts and the bookmark/ETag state, in one transaction.
+
+Tables follow :meth:`osspulse.entities.Entity.staging_ddl`. The state table has one row per
+(stream, partition), partition being the repo or package:
+
+* ``bookmark``: where the next run starts (a ``since`` timestamp), advanced only with the rows it covers;
+* ``etag`` / ``etag_url``: the ETag of the exact URL the next run will ask first (a 304 costs nothing);
+* ``cursor``: the resume point of an unfinished pass (next page URL, pending high-water mark, ...).
+
+Upserts keep an unchanged row untouched (its first ``load_date`` and ``fetched_at`` stay), so reruns are
+no-ops and the Spark loader's load-date windows stay stable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from osspulse.entities import ENTITIES, STAGING_TYPES, Entity
+from osspulse.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STATE_TABLE = "staging._ingest_state"
+STATE_DDL = f"""
+create table if not exists {STATE_TABLE} (
+    stream text not null,
+    partition text not null,
+    bookmark text,
+    etag text,
+    etag_url text,
+    cursor jsonb,
+    updated_at timestamptz not null default now(),
+    primary key (stream, partition)
+)"""
+_DDL_LOCK_KEY = 7_270_245_001  # pg_advisory_xact_lock key: one staging DDL run at a time
+
+#: A row to upsert: the natural key values (in the entity's key order) and the payload.
+Row = tuple[tuple[Any, ...], dict[str, Any]]
+
+
+@dataclass
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def upserted(self) -> int:
+        return self.inserted + self.updated
+
+    def add(self, other: UpsertCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+@dataclass
+class StreamState:
+    stream: str
+    partition: str
+    bookmark: str | None = None
+    etag: str | None = None
+    etag_url: str | None = None
+    cursor: dict[str, Any] | None = field(default=None)
+
+    def etag_for(self, url: str) -> str | None:
+        """The stored ETag if it was stored for exactly this URL."""
+        return self.etag if self.etag and self.etag_url == url else None
+
+
+def connect(settings: Settings) -> psycopg.Connection:
+    """An autocommit connection to the staging database, as the owner role (transactions are explicit)."""
+    return psycopg.connect(settings.pg_dsn(), autocommit=True, application_name="osspulse-ingest")
+
+
+_ensured: set[tuple[str, str, int, str]] = set()
+
+
+def ensure_staging(conn: psycopg.Connection, settings: Settings | None = None) -> None:
+    """Create schema ``staging``, every entity table and the state table (idempotent, concurrency-safe)."""
+    info = conn.info
+    key = (info.host, info.dbname, info.port, info.user)
+    if key in _ensured:
+        return
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(%s)", (_DDL_LOCK_KEY,))
+        conn.execute("create schema if not exists staging")
+        for e in ENTITIES:
+            conn.execute(e.staging_ddl())
+        conn.execute(STATE_DDL)
+    _ensured.add(key)
+
+
+def _dumps(payload: dict[str, Any]) -> str:
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    # jsonb cannot hold NUL characters; an API text that contains one gets U+FFFD instead
+    return text.replace("\\u0000", "\\ufffd") if "\\u0000" in text else text
+
+
+def upsert(
+    conn: psycopg.Connection,
+    entity: Entity,
+    rows: Sequence[Row],
+    *,
+    load_date: date,
+    fetched_at: datetime,
+) -> UpsertCounts:
+    """Upsert rows into ``staging.<entity>``; an unchanged payload keeps its load_date and fetched_at."""
+    if not rows:
+        return UpsertCounts()
+    unique: dict[tuple[Any, ...], str] = {}
+    for key, payload in rows:  # one statement cannot touch a key twice: the last one wins
+        if len(key) != len(entity.key):
+            raise ValueError(f"{entity.name}: key {key!r} does not match {entity.key_names}")
+        unique[tuple(key)] = _dumps(payload)
+    names = entity.key_names
+    columns = list(zip(*unique.keys(), strict=True))
+    params: dict[str, Any] = {
+        "load_date": load_date,
+        "fetched_at": fetched_at,
+        "payloads": list(unique.values()),
+    }
+    arrays = []
+    for i, (values, (_, typ)) in enumerate(zip(columns, entity.key, strict=True)):
+        params[f"k{i}"] = list(values)
+        arrays.append(sql.SQL("{}::{}[]").format(sql.Placeholder(f"k{i}"), sql.SQL(STAGING_TYPES[typ])))
+    ids = sql.SQL(", ").join(map(sql.Identifier, names))
+    query = sql.SQL(
+        "insert into {table} as t ({ids}, payload, load_date, fetched_at) "
+        "select {ids}, p::jsonb, %(load_date)s, %(fetched_at)s "
+        "from unnest({arrays}, %(payloads)s::text[]) as u({ids}, p) "
+        "on conflict ({ids}) do update set payload = excluded.payload, load_date = excluded.load_date, "
+        "fetched_at = excluded.fetched_at where t.payload is distinct from excluded.payload "
+        "returning (xmax = 0) as inserted"
+    ).format(table=sql.SQL(entity.staging_table), ids=ids, arrays=sql.SQL(", ").join(arrays))
+    flags = [row[0] for row in conn.execute(query, params).fetchall()]
+    inserted = sum(1 for f in flags if f)
+    return UpsertCounts(inserted, len(flags) - inserted, len(unique) - len(flags))
+
+
+def read_state(conn: psycopg.Connection, stream: str, partition: str) -> StreamState:
+    row = conn.execute(
+        f"select bookmark, etag, etag_url, cursor from {STATE_TABLE} where stream = %s and partition = %s",
+        (stream, partition),
+    ).fetchone()
+    if row is None:
+        return StreamState(stream, partition)
+    return StreamState(stream, partition, row[0], row[1], row[2], row[3])
+
+
+def write_state(conn: psycopg.Connection, state: StreamState) -> None:
+    conn.execute(
+        f"insert into {STATE_TABLE} (stream, partition, bookmark, etag, etag_url, cursor, updated_at) "
+        "values (%s, %s, %s, %s, %s, %s, now()) on conflict (stream, partition) do update set "
+        "bookmark = excluded.bookmark, etag = excluded.etag, etag_url = excluded.etag_url, "
+        "cursor = excluded.cursor, updated_at = excluded.updated_at",
+        (
+            state.stream,
+            state.partition,
+            state.bookmark,
+            state.etag,
+            state.etag_url,
+            Jsonb(state.cursor) if state.cursor is not None else None,
+        ),
+    )
+
+
+def reset_state(conn: psycopg.Connection, partition: str, streams: Sequence[str]) -> None:
+    """Forget bookmarks, ETags and cursors (``--full-refresh``); staging rows stay."""
+    conn.execute(
+        f"delete from {STATE_TABLE} where partition = %s and stream = any(%s)", (partition, list(streams))
+    )
+
+
+def latest_snapshot(
+    conn: psycopg.Connection, entity: Entity, partition_column: str, partition: str
+) -> tuple[date, dict[str, Any]] | None:
+    """(snapshot_date, payload) of the newest snapshot row of a repo/package."""
+    row = conn.execute(
+        sql.SQL(
+            "select snapshot_date, payload from {} where {} = %s order by snapshot_date desc limit 1"
+        ).format(sql.SQL(entity.staging_table), sql.Identifier(partition_column)),
+        (partition,),
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+@contextmanager
+def transaction(conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
+    with conn.transaction():
+        yield conn
