@@ -18,7 +18,12 @@ log = logging.getLogger("osspulse")
 
 #: Modules that add sub-commands: each has ``register(subparsers)`` and keeps heavy imports inside the
 #: command functions, so ``osspulse --help`` stays fast.
-COMMAND_MODULES: tuple[str, ...] = ("osspulse.load.cli", "osspulse.deploy.compose")
+COMMAND_MODULES: tuple[str, ...] = (
+    "osspulse.load.cli",
+    "osspulse.deploy.compose",
+    "osspulse.ingest.cli",
+    "osspulse.fakeapi.cli",
+)
 
 
 def _stack(args: argparse.Namespace) -> int:

@@ -1,0 +1,111 @@
+"""``osspulse fake-api serve|generate|append``: the API simulator and its datasets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from dataclasses import fields
+from datetime import date
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def _date(value: str) -> date:
+    if value == "today":
+        from datetime import UTC, datetime
+
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD or today") from None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from osspulse.fakeapi.server import SimSettings, serve
+    from osspulse.settings import get_settings
+
+    values = {f.name: getattr(args, f.name) for f in fields(SimSettings) if getattr(args, f.name) is not None}
+    port = args.port if args.port is not None else get_settings().fake_api_port
+    serve(Path(args.data), args.host, port, **values)
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from osspulse.fakeapi.generate import DEFAULT_END_DATE, generate
+    from osspulse.tracked import load_tracked
+
+    totals = generate(
+        Path(args.out),
+        scale=args.scale,
+        end_date=args.end_date or DEFAULT_END_DATE,
+        seed=args.seed,
+        tracked=load_tracked(args.tracked) if args.tracked else None,
+        unknown_repos=args.unknown_repo,
+        unknown_packages=args.unknown_package,
+        empty_repos=args.empty_repo,
+    )
+    print(json.dumps(totals, indent=2))
+    return 0
+
+
+def _append(args: argparse.Namespace) -> int:
+    from osspulse.fakeapi.generate import append_activity
+
+    print(json.dumps(append_activity(Path(args.data), days=args.days, seed=args.seed), indent=2))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from osspulse.fakeapi.server import SimSettings
+
+    p = subparsers.add_parser("fake-api", help="the GitHub/pypistats/PyPI simulator and its datasets")
+    sub = p.add_subparsers(dest="action", required=True)
+
+    serve = sub.add_parser("serve", help="serve a dataset directory (Ctrl-C stops)")
+    serve.add_argument("--data", required=True, help="the dataset directory")
+    serve.add_argument("--port", type=int, help="default: OSSPULSE_FAKE_API_PORT (8900)")
+    serve.add_argument("--host", default="127.0.0.1")
+    helps = {
+        "rate_limit": "GitHub requests per window (default 5000)",
+        "rate_window_s": "seconds of a rate-limit window (default 3600)",
+        "error_rate": "share of requests answered with --error-status (0..1)",
+        "error_status": "status of injected errors (default 502)",
+        "rate429_rate": "share answered 429 with Retry-After",
+        "retry_after_s": "Retry-After of injected 429s (seconds)",
+        "slow_rate": "share of slow answers",
+        "slow_s": "delay of a slow answer (seconds)",
+        "malformed_rate": "share of 200s with a body cut to invalid JSON",
+        "truncate_rate": "share of 200s that stop half-way through the body",
+        "fault_paths": "regex: inject faults only on matching paths",
+        "seed": "seed of the fault dice",
+        "end_date": "pypistats' today (default: the latest date in the data)",
+        "pypistats_days": "days pypistats keeps (default 180)",
+    }
+    for f in fields(SimSettings):
+        kind = {"int": int, "float": float}.get(str(f.type).split(" ")[0], str)
+        serve.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=kind, help=helps.get(f.name))
+    serve.set_defaults(func=_serve)
+
+    gen = sub.add_parser("generate", help="write a deterministic synthetic dataset")
+    gen.add_argument("--out", required=True, help="the dataset directory to write")
+    gen.add_argument("--scale", type=int, default=1, help="size multiplier (1: ~1.6k commits, 1k issues/PRs)")
+    gen.add_argument(
+        "--end-date", type=_date, help="the dataset's today, YYYY-MM-DD or today (default 2026-11-01)"
+    )
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--tracked", help="generate for this tracked.yml (default: config/tracked.yml)")
+    gen.add_argument("--unknown-repo", action="append", default=[], help="add a repo without data (404)")
+    gen.add_argument(
+        "--unknown-package", action="append", default=[], help="add a package without data (404)"
+    )
+    gen.add_argument("--empty-repo", action="append", default=[], help="add a repo without commits (409)")
+    gen.set_defaults(func=_generate)
+
+    app = sub.add_parser("append", help="add days of activity to a dataset (for incremental runs)")
+    app.add_argument("--data", required=True)
+    app.add_argument("--days", type=int, default=1)
+    app.add_argument("--seed", type=int, default=42)
+    app.set_defaults(func=_append)
