@@ -52,7 +52,7 @@ def test_ingest_dags_are_daily_mapped_pooled_and_single_run(dagbag):
         assert dag.schedule == "@daily"
         task = dag.get_task(mapped)
         assert task.pool == pool
-        assert type(task).__name__ == "MappedOperator"
+        assert type(task).__name__.endswith("MappedOperator")  # dynamic task mapping
         assert (
             {a.name for a in task.outlets} >= {"staging.github_commits"}
             if dag_id == "ingest_github"
