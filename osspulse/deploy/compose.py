@@ -95,10 +95,18 @@ def check_container_settings(s: Settings) -> None:
 # --- Trino ------------------------------------------------------------------------------------------------
 
 
-def trino_etc(s: Settings, role: str) -> dict[str, str]:
+def trino_etc(
+    s: Settings,
+    role: str,
+    *,
+    etc_dir: Path = TRINO_ETC,
+    plugin_dir: Path = TRINO_PLUGIN_DIR,
+    data_dir: Path = TRINO_DATA_DIR,
+) -> dict[str, str]:
     """The files of a Trino node's /etc/trino (relative path -> text) for the trinodb/trino image.
 
-    Secrets stay ``${ENV:...}`` references, resolved by Trino from the container's environment.
+    Secrets stay ``${ENV:...}`` references, resolved by Trino from the container's environment. The
+    directories default to the image's layout (other values let the same files run from a tarball).
     """
     from osspulse.stack import configs
     from osspulse.stack.services import TRINO_RULES
@@ -108,16 +116,16 @@ def trino_etc(s: Settings, role: str) -> dict[str, str]:
     return {
         "config.properties": configs.trino_config_properties(
             s,
-            data_dir=TRINO_DATA_DIR,
-            etc_dir=TRINO_ETC,
-            plugin_dir=TRINO_PLUGIN_DIR,
+            data_dir=data_dir,
+            etc_dir=etc_dir,
+            plugin_dir=plugin_dir,
             role=role,
             coordinator_host=s.trino_host,
             container=True,
         ),
-        "node.properties": configs.trino_node_properties(data_dir=TRINO_DATA_DIR),
+        "node.properties": configs.trino_node_properties(data_dir=data_dir),
         "jvm.config": "\n".join(configs.trino_jvm_options(s)) + "\n",
-        "access-control.properties": configs.trino_access_control_properties(TRINO_ETC / "rules.json"),
+        "access-control.properties": configs.trino_access_control_properties(etc_dir / "rules.json"),
         "rules.json": TRINO_RULES.read_text(),
         f"catalog/{s.catalog_name}.properties": configs.trino_lake_catalog(s),
         "catalog/staging.properties": configs.trino_staging_catalog(s),
@@ -200,6 +208,8 @@ def service_process(
         env = {
             **base,
             "JAVA_HOME": str(s.resolve_spark_java_home()),
+            "SPARK_HOME": _pyspark_home(),  # else spark-class asks whichever python3 is first on PATH
+            "PYSPARK_PYTHON": sys.executable,
             "SPARK_DAEMON_JAVA_OPTS": "-Duser.timezone=UTC",
         }
         if service == SPARK_MASTER:
@@ -213,6 +223,17 @@ def service_process(
         cls = "org.apache.spark.deploy.worker.Worker"
         return [spark_class, cls, s.spark_master, "--work-dir", work_dir, "--webui-port", webui], env
     raise ComposeError(f"unknown service {service!r}: one of {', '.join(SERVED)}")
+
+
+def _pyspark_home() -> str:
+    from importlib.util import find_spec
+
+    spec = find_spec("pyspark")
+    if spec is None or spec.origin is None:
+        raise ComposeError(
+            "pyspark is not installed in this Python: the app image installs requirements.lock"
+        )
+    return str(Path(spec.origin).parent)
 
 
 def serve(s: Settings, service: str) -> None:
