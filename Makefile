@@ -35,8 +35,7 @@ status: ## the native stack's services, ports, pids and health
 
 .PHONY: demo
 demo: setup ## the whole pipeline end to end on simulator data (DATA=DIR replays a dataset)
-	@$(OSSPULSE) stack up
-	@$(OSSPULSE) smoke
+	@$(OSSPULSE) demo $(if $(DATA),--data $(DATA))
 
 .PHONY: lint
 lint: ## ruff (python) and sqlfluff (dbt models)

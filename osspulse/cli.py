@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "osspulse.deploy.compose",
     "osspulse.ingest.cli",
     "osspulse.fakeapi.cli",
+    "osspulse.demo",
 )
 
 

@@ -127,6 +127,7 @@ class Settings(BaseSettings):
 
     # --- API simulator ------------------------------------------------------------------------------
     fake_api_port: Port = 8900
+    fake_api_data: str = Field("", description="Dataset the stack's simulator serves; empty = none")
 
     # --- Iceberg maintenance ------------------------------------------------------------------------
     snapshot_retention_days: int = Field(7, ge=0)
@@ -216,7 +217,23 @@ class Settings(BaseSettings):
         raise RuntimeError("No Java 17 found for Spark: run `make setup` or set OSSPULSE_SPARK_JAVA_HOME")
 
 
+SOURCES_OVERLAY = "sources.env"
+
+
+def sources_overlay(state_dir: Path) -> Path:
+    """``<state_dir>/sources.env``: where ``osspulse demo`` points the stack at the API simulator.
+
+    It overrides ``.env`` (the environment still overrides both) for everything that reads settings,
+    including every Airflow task; delete it, or run ``osspulse demo --real-apis``, to use the real APIs.
+    """
+    return state_dir / SOURCES_OVERLAY
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The settings of this process (read once; call ``get_settings.cache_clear()`` in tests)."""
-    return Settings(_env_file=_env_file())
+    base = Settings(_env_file=_env_file())
+    overlay = sources_overlay(base.state_dir)
+    if overlay.exists():
+        return Settings(_env_file=(_env_file(), overlay))
+    return base

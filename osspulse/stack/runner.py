@@ -46,7 +46,7 @@ def up(settings: Settings, *, timeout: float = 240.0, only: list[str] | None = N
         return [services[n] for n in names if services[n] in wanted]
 
     # Stores first: everything else needs them.
-    for svc in phase(["postgres", "minio"]):
+    for svc in phase(["fake-api", "postgres", "minio"] if "fake-api" in services else ["postgres", "minio"]):
         _start(svc)
         wait_healthy([svc], timeout=60)
         svc.bootstrap()  # idempotent and cheap; it also repairs a half-made store

@@ -429,9 +429,40 @@ class Streamlit(Service):
         return http_ok(f"http://{self.settings.bind_host}:{self.settings.streamlit_port}/_stcore/health")
 
 
+# --- API simulator (demo and tests only) -----------------------------------------------------------
+
+
+@dataclass
+class FakeApi(Service):
+    """The API simulator over ``OSSPULSE_FAKE_API_DATA``; part of the stack only when that is set."""
+
+    name: str = "fake-api"
+    port_settings: tuple[str, ...] = ("fake_api_port",)
+
+    def command(self) -> list[str]:
+        s = self.settings
+        return [
+            sys.executable, "-m", "osspulse.cli", "fake-api", "serve",
+            "--data", s.fake_api_data, "--host", s.bind_host, "--port", str(s.fake_api_port),
+        ]  # fmt: skip
+
+    def prepare(self) -> None:
+        if not Path(self.settings.fake_api_data).is_dir():
+            raise StackError(
+                f"the simulator dataset {self.settings.fake_api_data} does not exist: "
+                "create it with `osspulse fake-api generate --out DIR` or run `osspulse demo`"
+            )
+
+    def health(self) -> tuple[bool, str]:
+        ok, _ = http_ok(f"http://{self.settings.bind_host}:{self.settings.fake_api_port}/_sim/stats")
+        return ok, "serving " + self.settings.fake_api_data if ok else "not answering"
+
+
 def all_services(settings: Settings) -> list[Service]:
-    """Every service, in start order."""
+    """Every service, in start order (the simulator only when a dataset is configured)."""
+    simulator: list[Service] = [FakeApi(settings)] if settings.fake_api_data else []
     return [
+        *simulator,
         Postgres(settings),
         Minio(settings),
         Trino(settings),
