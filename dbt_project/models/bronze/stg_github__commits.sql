@@ -1,0 +1,47 @@
+{{ config(unique_key=['repo', 'sha']) }}
+
+with
+
+raw_commits as (
+
+    select * from {{ source('raw', 'github_commits') }}
+    {%- if is_incremental() %}
+        where load_date > {{ watermark_cutoff() }}
+    {%- endif %}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by repo, sha
+            order by fetched_at desc, load_date desc
+        ) as version_rank
+    from raw_commits
+
+),
+
+final as (
+
+    select
+        repo,
+        sha,
+        author_login,
+        json_extract_scalar(payload, '$.author.type') as author_type,
+        author_name,
+        author_email,
+        {{ utc('author_date') }} as author_date,
+        committer_login,
+        {{ utc('committer_date') }} as committer_date,
+        coalesce(json_array_length(json_extract(payload, '$.parents')), 1) as parent_count,
+        split_part(message, chr(10), 1) as message_subject,
+        load_date,
+        {{ utc('fetched_at') }} as fetched_at
+    from ranked
+    where version_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,52 @@
+{{ config(unique_key=['repo', 'snapshot_date']) }}
+
+with
+
+raw_repos as (
+
+    select * from {{ source('raw', 'github_repos') }}
+    {%- if is_incremental() %}
+        where load_date > {{ watermark_cutoff() }}
+    {%- endif %}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by repo, snapshot_date
+            order by fetched_at desc, load_date desc
+        ) as version_rank
+    from raw_repos
+
+),
+
+final as (
+
+    select
+        repo,
+        snapshot_date,
+        repo_id,
+        full_name,
+        default_branch,
+        stargazers_count,
+        forks_count,
+        watchers_count,
+        subscribers_count,
+        open_issues_count,
+        language,
+        license_spdx,
+        coalesce(archived, false) as is_archived,
+        coalesce(cast(json_extract_scalar(payload, '$.fork') as boolean), false) as is_fork,
+        {{ utc('created_at') }} as created_at,
+        {{ utc('pushed_at') }} as pushed_at,
+        load_date,
+        {{ utc('fetched_at') }} as fetched_at
+    from ranked
+    where version_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,42 @@
+{{ config(unique_key=['package', 'metric', 'category', 'download_date']) }}
+
+with
+
+raw_downloads as (
+
+    select * from {{ source('raw', 'pypi_downloads') }}
+    {%- if is_incremental() %}
+        where load_date > {{ watermark_cutoff() }}
+    {%- endif %}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by package, metric, category, download_date
+            order by fetched_at desc, load_date desc
+        ) as version_rank
+    from raw_downloads
+
+),
+
+final as (
+
+    select
+        package,
+        metric,
+        -- pypistats names the unattributed bucket `null`; it stays a string here (a key column)
+        coalesce(category, 'null') as category,
+        download_date,
+        downloads,
+        load_date,
+        {{ utc('fetched_at') }} as fetched_at
+    from ranked
+    where version_rank = 1
+
+)
+
+select * from final

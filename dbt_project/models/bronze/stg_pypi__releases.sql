@@ -1,0 +1,43 @@
+{{ config(unique_key=['package', 'version']) }}
+
+with
+
+raw_releases as (
+
+    select * from {{ source('raw', 'pypi_releases') }}
+    {%- if is_incremental() %}
+        where load_date > {{ watermark_cutoff() }}
+    {%- endif %}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by package, version
+            order by fetched_at desc, load_date desc
+        ) as version_rank
+    from raw_releases
+
+),
+
+final as (
+
+    select
+        package,
+        version,
+        {{ utc('first_upload_at') }} as first_upload_at,
+        coalesce(yanked, false) as is_yanked,
+        requires_python,
+        file_count,
+        total_size,
+        load_date,
+        {{ utc('fetched_at') }} as fetched_at
+    from ranked
+    where version_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,10 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['repo', 'week'],
+    )
+}}
+
+{#- the measures and the incremental strategy are defined once, in macros/repo_activity.sql -#}
+{{ repo_activity('week') }}

@@ -1,0 +1,156 @@
+"""Run dbt on the project in ``dbt_project/`` with a profile derived from :class:`Settings`.
+
+``dbt_project/profiles.yml`` reads host, port, user and catalog from environment variables that carry
+the same names as the settings (``OSSPULSE_TRINO_HOST`` ...); :func:`dbt_env` fills them from a
+``Settings`` object, so values from ``.env`` or a test's ``settings.model_copy`` reach dbt too.
+
+A :class:`DbtTarget` says where a run reads and writes: ``schema_prefix`` turns ``lake.bronze`` /
+``silver`` / ``gold`` into ``lake.<prefix>bronze`` ... (dev and test builds), ``raw_schema`` names the
+raw source schema, and ``workdir`` keeps a run's seeds, target/ and logs apart from other runs of the
+same checkout.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from osspulse.settings import REPO_ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+PROJECT_DIR = REPO_ROOT / "dbt_project"
+LAYERS = ("bronze", "silver", "gold")
+_PREFIX_RE = re.compile(r"^([a-z][a-z0-9_]*_)?$")
+_SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class DbtTarget:
+    """Where a dbt run reads (``raw_schema``) and writes (``<schema_prefix>bronze|silver|gold``)."""
+
+    schema_prefix: str = ""
+    raw_schema: str = "raw"
+    #: seeds, target/ and logs of this run; None = dbt_project/seeds, dbt_project/target, dbt_project/logs
+    workdir: Path | None = None
+    #: a Trino client tag on every query of the run (benchmarks find their queries by it)
+    run_tag: str = "manual"
+    threads: int = 2
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not _PREFIX_RE.match(self.schema_prefix):
+            raise ValueError(
+                f"schema prefix {self.schema_prefix!r} must be empty or lower-case letters, digits and _ "
+                "ending in _ (e.g. t_ab12_)"
+            )
+        if not _SCHEMA_RE.match(self.raw_schema):
+            raise ValueError(f"raw schema {self.raw_schema!r} must be lower-case letters, digits and _")
+
+    def schema(self, layer: str) -> str:
+        """The schema a layer (bronze | silver | gold) is written to."""
+        return f"{self.schema_prefix}{layer}"
+
+    @property
+    def seed_dir(self) -> Path:
+        return (self.workdir / "seeds") if self.workdir else PROJECT_DIR / "seeds"
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    args: tuple[str, ...]
+    returncode: int
+    seconds: float
+    output: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def dbt_executable() -> str:
+    """The dbt of this Python environment (the venv's ``bin/dbt``), else the one on PATH."""
+    candidate = Path(sys.executable).with_name("dbt")
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("dbt")
+    if not found:
+        raise RuntimeError("dbt is not installed in this environment: run `make setup`")
+    return found
+
+
+def dbt_env(settings: Settings, target: DbtTarget) -> dict[str, str]:
+    """The environment variables the project's profiles.yml and dbt_project.yml read."""
+    env = {
+        "OSSPULSE_TRINO_HOST": settings.trino_host,
+        "OSSPULSE_TRINO_PORT": str(settings.trino_port),
+        "OSSPULSE_TRINO_ETL_USER": settings.trino_etl_user,
+        "OSSPULSE_CATALOG_NAME": settings.catalog_name,
+        "OSSPULSE_BOT_LOGINS": settings.bot_logins,
+        "OSSPULSE_DBT_SCHEMA_PREFIX": target.schema_prefix,
+        "OSSPULSE_DBT_RAW_SCHEMA": target.raw_schema,
+        "OSSPULSE_DBT_SEED_DIR": str(target.seed_dir),
+        "OSSPULSE_DBT_RUN_TAG": target.run_tag,
+        "OSSPULSE_DBT_THREADS": str(target.threads),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "DBT_PARTIAL_PARSE": "True",
+        "TZ": "UTC",
+    }
+    if target.workdir:
+        env["DBT_TARGET_PATH"] = str(target.workdir / "target")
+        env["DBT_LOG_PATH"] = str(target.workdir / "logs")
+    env.update(target.extra_env)
+    return env
+
+
+def prepare(settings: Settings, target: DbtTarget) -> None:
+    """Write the tracked-set seeds for this run (see :mod:`osspulse.transform.seeds`)."""
+    from osspulse.tracked import tracked_from_settings
+    from osspulse.transform.seeds import write_seeds
+
+    write_seeds(tracked_from_settings(settings), target.seed_dir)
+
+
+def run_dbt(
+    settings: Settings,
+    args: list[str] | tuple[str, ...],
+    target: DbtTarget | None = None,
+    *,
+    capture: bool = False,
+    check: bool = False,
+) -> DbtResult:
+    """Run ``dbt <args>`` in dbt_project/ against ``target``; returns the exit code and wall time.
+
+    With ``capture`` the output is returned (and logged at debug level) instead of streamed.
+    With ``check`` a failing run raises :class:`RuntimeError` naming the command and its last lines.
+    """
+    target = target or DbtTarget()
+    prepare(settings, target)
+    cmd = [dbt_executable(), *args]
+    env = {**os.environ, **dbt_env(settings, target)}
+    log.info("dbt %s (schemas %s*, raw %s)", " ".join(args), target.schema_prefix or "", target.raw_schema)
+    started = time.perf_counter()
+    proc = subprocess.run(  # noqa: S603 - our own dbt with our own arguments
+        cmd,
+        cwd=PROJECT_DIR,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+        stderr=subprocess.STDOUT if capture else None,
+        check=False,
+    )
+    result = DbtResult(tuple(args), proc.returncode, time.perf_counter() - started, proc.stdout or "")
+    if capture:
+        log.debug("dbt output:\n%s", result.output)
+    if check and not result.ok:
+        tail = "\n".join(result.output.splitlines()[-40:])
+        raise RuntimeError(f"`dbt {' '.join(args)}` failed with exit code {result.returncode}:\n{tail}")
+    return result

@@ -1,0 +1,445 @@
+"""Synthetic raw tables for dbt development, tests and benchmarks, generated inside Trino.
+
+``generate`` creates ``lake.<schema>.<entity>`` exactly as the Spark loader would (``Entity.raw_ddl``)
+and fills them with a deterministic, plausible history: ``2 x scale`` repositories and packages,
+``days`` days from ``start``. Every load day writes what a daily ingest would stage that day: new
+commits, new issues and pull requests plus new *versions* of older ones (closed, reopened, re-closed,
+commented), comments (some edited later), releases, daily repository and PyPI snapshots, and pypistats
+rows for the previous day (some revised a day later; one small package skips days and has zeros).
+
+All rows are computed by ``INSERT ... SELECT`` over ``unnest(sequence(...))`` with hash-based
+pseudo-randomness, so a year at scale 10 (~0.5 M raw rows) takes seconds and needs no data files.
+``first_load_day`` restricts the insert to load days ``>= first_load_day``: generating days ``[0, N)``
+and then ``first_load_day=N, days=N+1`` yields exactly the rows of a ``days=N+1`` run, one day later.
+
+The API simulator (``osspulse fake-api``) is the realistic source of test data; this module exists so
+the dbt project can be built and benchmarked without it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from osspulse.entities import ENTITIES
+from osspulse.lake.trino import trino_connection
+from osspulse.settings import Settings
+from osspulse.tracked import Project, Tracked
+
+log = logging.getLogger(__name__)
+
+MAX_COMMITS_PER_DAY = 30
+MAX_ITEMS_PER_DAY = 8
+MAX_COMMENTS_PER_ITEM = 6
+PYTHON_MINORS = (("3.8", 0.04), ("3.9", 0.09), ("3.10", 0.2), ("3.11", 0.3), ("3.12", 0.24), ("3.13", 0.08))
+SYSTEMS = (("Linux", 0.72), ("Windows", 0.14), ("Darwin", 0.1), ("other", 0.0))
+
+
+def parse_date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def _u(*parts: str) -> str:
+    """SQL for a deterministic pseudo-random double in [0, 1) keyed by the SQL expressions ``parts``."""
+    key = " || '|' || ".join(f"cast({p} as varchar)" for p in parts)
+    return f"(abs(from_big_endian_64(xxhash64(to_utf8({key}))) % 1000003) / 1000003e0)"
+
+
+def repo_name(i: int) -> str:
+    return f"sample-org{i % 3}/project-{i}"
+
+
+def package_name(i: int) -> str:
+    return f"sample-package-{i}"
+
+
+def tracked_for(scale: int) -> Tracked:
+    """The tracked set matching the generated data: project-i joins repo i and package i."""
+    n = 2 * scale
+    repos = tuple(repo_name(i) for i in range(n))
+    packages = tuple(package_name(i) for i in range(n))
+    projects = {f"project-{i}": Project(f"project-{i}", repos[i], packages[i]) for i in range(n)}
+    # one-sided projects exercise the outer join of the comparison
+    projects["repo-only"] = Project("repo-only", repos[0], None)
+    projects["package-only"] = Project("package-only", None, packages[-1])
+    groups = {f"group-{g}": tuple(f"project-{i}" for i in range(n) if i % 3 == g) for g in range(3)}
+    return Tracked(repos, packages, projects, {k: v for k, v in groups.items() if v})
+
+
+def _day(start: dt.date, expr: str) -> str:
+    return f"date_add('day', {expr}, date '{start.isoformat()}')"
+
+
+def _ts(date_expr: str, seconds_expr: str) -> str:
+    midnight = f"with_timezone(cast({date_expr} as timestamp(6)), 'UTC')"
+    return f"date_add('second', cast({seconds_expr} as bigint), {midnight})"
+
+
+def _statements(schema: str, catalog: str, start: dt.date, days: int, scale: int, lo: int) -> dict[str, str]:
+    n = 2 * scale
+    hi = days - 1
+    t = f"{catalog}.{schema}"
+    repo = "'sample-org' || cast(r % 3 as varchar) || '/project-' || cast(r as varchar)"
+    package = "'sample-package-' || cast(p as varchar)"
+    repos_days = f"unnest(sequence(0, {n - 1})) as rr(r) cross join unnest(sequence(0, {hi})) as dd(d)"
+    pk_days = f"unnest(sequence(0, {n - 1})) as pp(p) cross join unnest(sequence(0, {hi})) as dd(d)"
+    stmts: dict[str, str] = {}
+
+    stmts["github_repos"] = f"""
+insert into {t}.github_repos
+select
+    {repo}, {_day(start, "d")}, 1000 + r, {repo}, 'main',
+    100 * (r + 1) + d * (r + 1) / 2 + cast({_u("r", "d", "'s'")} * 5 as bigint),
+    10 * (r + 1) + d / 7, 100 * (r + 1) + d * (r + 1) / 2, 5 + r + d / 30,
+    20 + cast({_u("r", "d", "'o'")} * 15 as bigint),
+    'Python', 'Apache-2.0', false,
+    timestamp '2019-05-01 10:00:00 UTC', {_ts(_day(start, "d"), "3600 * 20")},
+    '{{"fork": false, "id": ' || cast(1000 + r as varchar) || '}}',
+    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r")}
+from {repos_days}
+where d >= {lo}
+"""
+
+    # commits: ~15 a day per repo; skewed authorship; bots; e-mail-only and noreply authors;
+    # author dates up to a few days before the load day, 2 % rebased from up to 90 days earlier
+    author_u = _u("r", "d", "i", "'a'")
+    author = f"cast(floor(power({author_u}, 2.5) * 40) as integer)"
+    stmts["github_commits"] = f"""
+insert into {t}.github_commits
+with commits as (
+    select
+        r, d, i,
+        {_u("r", "d", "i", "'bot'")} < 0.06 as is_bot,
+        (({author}) + r * 13) % 200 as dev,
+        case
+            when {_u("r", "d", "i", "'old'")} < 0.02 then cast({_u("r", "d", "i", "'lag'")} * 90 as integer)
+            else cast(floor(power({_u("r", "d", "i", "'lag'")}, 4) * 4) as integer)
+        end as lag_days,
+        cast({_u("r", "d", "i", "'t'")} * 86399 as integer) as secs
+    from {repos_days}
+    cross join unnest(sequence(0, {MAX_COMMITS_PER_DAY - 1})) as ii(i)
+    where d >= {lo} and i < cast({_u("r", "d", "'n'")} * {MAX_COMMITS_PER_DAY} as integer)
+)
+select
+    {repo},
+    lower(to_hex(sha1(to_utf8(
+        'c|' || cast(r as varchar) || '|' || cast(d as varchar) || '|' || cast(i as varchar)
+    )))),
+    case
+        when is_bot then 'dependabot[bot]'
+        when dev % 7 = 6 or dev % 11 = 5 then null
+        else 'dev' || cast(dev as varchar)
+    end,
+    case when is_bot then 'dependabot[bot]' else 'Developer ' || cast(dev as varchar) end,
+    case
+        when is_bot then '49699333+dependabot[bot]@users.noreply.github.com'
+        when dev % 11 = 5
+            then cast(100000 + dev as varchar) || '+dev' || cast(dev as varchar)
+                || '@users.noreply.github.com'
+        else 'Dev' || cast(dev as varchar) || '@Example.org'
+    end,
+    {_ts(_day(start, "d - lag_days"), "secs")},
+    case when is_bot then 'web-flow' else 'dev' || cast(dev as varchar) end,
+    {_ts(_day(start, "d"), "secs")},
+    'Change ' || cast(i as varchar) || chr(10) || chr(10) || 'Details.',
+    '{{"author": {{"type": "' || case when is_bot then 'Bot' else 'User' end
+        || '"}}, "parents": [{{"sha": "p"}}'
+        || case when i % 9 = 8 then ', {{"sha": "q"}}' else '' end || ']}}',
+    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r")}
+from commits
+"""
+
+    items = f"""
+items as (
+    select
+        r, d, i,
+        d * 10 + i + 1 as number,
+        {_u("r", "d", "i", "'pr'")} < 0.45 as is_pr,
+        cast({_u("r", "d", "i", "'t'")} * 80000 as integer) as secs,
+        {_u("r", "d", "i", "'c'")} < 0.85 as closes,
+        cast(floor(power({_u("r", "d", "i", "'cl'")}, 3) * 120) as integer) as close_lag,
+        {_u("r", "d", "i", "'m'")} < 0.75 as merge_if_pr,
+        {_u("r", "d", "i", "'ro'")} < 0.06 as reopens,
+        cast({_u("r", "d", "i", "'rl'")} * 20 as integer) + 1 as reopen_lag,
+        {_u("r", "d", "i", "'rc'")} < 0.5 as recloses,
+        cast({_u("r", "d", "i", "'rcl'")} * 30 as integer) + 1 as reclose_lag,
+        (cast(floor(power({_u("r", "d", "i", "'au'")}, 2) * 60) as integer) + r * 7) % 250 as author
+    from {repos_days}
+    cross join unnest(sequence(0, {MAX_ITEMS_PER_DAY - 1})) as ii(i)
+    where i < cast({_u("r", "d", "'ni'")} * {MAX_ITEMS_PER_DAY} as integer)
+),
+lifecycle as (
+    select
+        *,
+        is_pr and closes and merge_if_pr as merged,
+        case when closes then d + close_lag end as close_day,
+        case
+            when closes and not (is_pr and merge_if_pr) and reopens then d + close_lag + reopen_lag
+        end as reopen_day,
+        case
+            when closes and not (is_pr and merge_if_pr) and reopens and recloses
+                then d + close_lag + reopen_lag + reclose_lag
+        end as reclose_day
+    from items
+),
+comments as (
+    select
+        l.r, l.d, l.i, l.number, l.author, j,
+        l.d + cast(floor(power({_u("l.r", "l.d", "l.i", "j", "'cd'")}, 2) * 40) as integer) as comment_day,
+        cast({_u("l.r", "l.d", "l.i", "j", "'cs'")} * 86000 as integer) as comment_secs,
+        {_u("l.r", "l.d", "l.i", "j", "'cu'")} as who,
+        {_u("l.r", "l.d", "l.i", "j", "'ed'")} < 0.1 as edited
+    from lifecycle as l
+    cross join unnest(sequence(0, {MAX_COMMENTS_PER_ITEM - 1})) as jj(j)
+    where j < cast(floor(power({_u("l.r", "l.d", "l.i", "'nc'")}, 1.5) * {MAX_COMMENTS_PER_ITEM}) as integer)
+)"""
+
+    stmts["github_issues"] = f"""
+insert into {t}.github_issues
+with {items},
+events as (
+    select r, number, d as e from lifecycle
+    union select r, number, close_day from lifecycle where close_day is not null
+    union select r, number, reopen_day from lifecycle where reopen_day is not null
+    union select r, number, reclose_day from lifecycle where reclose_day is not null
+    union select r, number, comment_day from comments
+),
+versions as (
+    select
+        l.*,
+        ev.e,
+        (select count(*) from comments as c where c.r = l.r and c.number = l.number and c.comment_day <= ev.e)
+            as comment_count
+    from events as ev
+    inner join lifecycle as l on l.r = ev.r and l.number = ev.number
+    where ev.e between {lo} and {hi}
+),
+shaped as (
+    select
+        *,
+        {_ts(_day(start, "d"), "secs")} as created_at,
+        case
+            when reclose_day <= e then {_ts(_day(start, "reclose_day"), "secs + 600")}
+            when reopen_day <= e then null
+            when close_day <= e then {_ts(_day(start, "close_day"), "secs + 300")}
+        end as closed_at
+    from versions
+)
+select
+    {repo}, number, r * 10000000 + number,
+    'Item ' || cast(number as varchar),
+    case when closed_at is null then 'open' else 'closed' end,
+    case
+        when closed_at is not null then 'completed'
+        when reopen_day <= e then 'reopened'
+    end,
+    'user' || cast(author as varchar), 'User', 'CONTRIBUTOR',
+    is_pr,
+    case when merged and close_day <= e then closed_at end,
+    comment_count,
+    created_at,
+    greatest(created_at, {_ts(_day(start, "e"), "3600 * 22")}),
+    closed_at,
+    case
+        when is_pr then '{{"pull_request": {{"merged_at": null}}, "draft": false}}'
+        else '{{"draft": false}}'
+    end,
+    {_day(start, "e")}, {_ts(_day(start, "e"), "3600 * 23 + 60 * r + 1")}
+from shaped
+"""
+
+    stmts["github_issue_comments"] = f"""
+insert into {t}.github_issue_comments
+with {items},
+comment_versions as (
+    select *, comment_day as e, false as is_edit from comments
+    union all
+    select *, comment_day + 3 as e, true as is_edit from comments where edited
+),
+shaped as (
+    select
+        cv.*,
+        greatest(
+            {_ts(_day(start, "cv.comment_day"), "cv.comment_secs")},
+            date_add('second', 60 + cv.j, {_ts(_day(start, "cv.d"), "l.secs")})
+        ) as created_at,
+        case
+            when cv.j = 0 and cv.who < 0.3 then 'github-actions[bot]'
+            when cv.who < 0.5 then 'user' || cast(cv.author as varchar)
+            else 'dev' || cast((cast(cv.who * 100 as integer) + cv.r * 13) % 200 as varchar)
+        end as login
+    from comment_versions as cv
+    inner join lifecycle as l on l.r = cv.r and l.number = cv.number
+    where cv.e between {lo} and {hi}
+)
+select
+    {repo},
+    r * 1000000000 + number * 10 + j,
+    'https://api.github.com/repos/' || {repo} || '/issues/' || cast(number as varchar),
+    login,
+    case when login like '%[bot]' then 'Bot' else 'User' end,
+    case when login like 'dev%' then 'MEMBER' else 'NONE' end,
+    created_at,
+    case when is_edit then {_ts(_day(start, "e"), "3600")} else created_at end,
+    '{{"body": "comment"}}',
+    {_day(start, "e")}, {_ts(_day(start, "e"), "3600 * 23 + 60 * r + 2")}
+from shaped
+"""
+
+    stmts["github_releases"] = f"""
+insert into {t}.github_releases
+select
+    {repo}, r * 100000 + d, 'v' || cast(r as varchar) || '.' || cast(d as varchar),
+    'Release ' || cast(d as varchar), false, {_u("r", "d", "'pre'")} < 0.2,
+    'dev' || cast(r * 13 % 200 as varchar),
+    {_ts(_day(start, "d"), "3600 * 10")}, {_ts(_day(start, "d"), "3600 * 11")},
+    '{{"assets": []}}',
+    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r + 3")}
+from {repos_days}
+where d >= {lo} and {_u("r", "d", "'rel'")} < 0.07
+"""
+
+    # pypistats: the load of day L brings download day L-1; 5 % of days are revised in the next load;
+    # the last package is small: it skips 8 % of the days and often has zero downloads in a category
+    small = n - 1
+    python_rows = ", ".join(f"('{c}', {s})" for c, s in PYTHON_MINORS)
+    system_rows = ", ".join(f"('{c}', {s})" for c, s in SYSTEMS)
+    stmts["pypi_downloads"] = f"""
+insert into {t}.pypi_downloads
+with days as (
+    select
+        p, d,
+        cast(
+            case when p = {small} then 3 else 800 * power(p + 1, 1.5) end
+            * (1 + d / 365e0)
+            * case when day_of_week({_day(start, "d")}) in (6, 7) then 0.6 else 1.0 end
+            * (0.85 + 0.3 * {_u("p", "d", "'v'")})
+        as bigint) as total
+    from {pk_days}
+    where not (p = {small} and {_u("p", "d", "'gap'")} < 0.08)
+),
+categories as (
+    select 'overall' as metric, 'without_mirrors' as category, 1.0 as share
+    union all select 'overall', 'with_mirrors', 1.12
+    union all select 'python_minor', c, s from (values {python_rows}) as v (c, s)
+    union all select 'python_minor', 'null', 0.05
+    union all select 'system', c, s from (values {system_rows}) as v (c, s)
+    union all select 'system', 'null', 0.04
+),
+rows_ as (
+    select
+        days.p, days.d, c.metric, c.category,
+        cast(
+            days.total * c.share * (0.9 + 0.2 * {_u("days.p", "days.d", "c.category", "'cv'")}) as bigint
+        ) as downloads
+    from days cross join categories as c
+),
+versions as (
+    select *, d + 1 as load_day, 0 as revision from rows_
+    union all
+    select *, d + 2 as load_day, 1 as revision from rows_
+    where {_u("p", "d", "'rev'")} < 0.05
+)
+select
+    {package}, metric, category, {_day(start, "d")},
+    downloads + revision * (downloads / 30 + 1),
+    '{{"category": "' || category || '"}}',
+    {_day(start, "load_day")}, {_ts(_day(start, "load_day"), "3600 * 4 + 60 * p")}
+from versions
+where load_day between {lo} and {hi}
+"""
+
+    stmts["pypi_releases"] = f"""
+insert into {t}.pypi_releases
+with releases as (
+    select p, d, {_u("p", "d", "'y'")} < 0.03 as yanked_later
+    from {pk_days}
+    where {_u("p", "d", "'pr'")} < 0.05
+),
+versions as (
+    select p, d, d as load_day, false as yanked from releases
+    union all
+    select p, d, d + 5, true from releases where yanked_later
+)
+select
+    {package}, '1.' || cast(d / 30 as varchar) || '.' || cast(d % 30 as varchar),
+    {_ts(_day(start, "d"), "3600 * 15")}, yanked, '>=3.9', 3, 1000000 + p * 1000 + d,
+    '{{"files": []}}',
+    {_day(start, "load_day")}, {_ts(_day(start, "load_day"), "3600 * 4 + 60 * p + 1")}
+from versions
+where load_day between {lo} and {hi}
+"""
+
+    stmts["pypi_projects"] = f"""
+insert into {t}.pypi_projects
+select
+    {package}, {_day(start, "d")}, '1.' || cast(d / 30 as varchar), '>=3.9', 'Sample package', 'Apache-2.0',
+    '{{"info": {{"home_page": "https://example.org"}}}}',
+    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 4 + 60 * p + 2")}
+from {pk_days}
+where d >= {lo}
+"""
+    return stmts
+
+
+def create_raw_tables(settings: Settings, schema: str) -> None:
+    """Create ``lake.<schema>`` and every raw entity table in it, exactly as the loader defines them."""
+    if schema == "raw":
+        raise ValueError("refusing to write synthetic data into the real raw schema")
+    catalog = settings.catalog_name
+    with trino_connection(settings) as conn:
+        cur = conn.cursor()
+        cur.execute(f"create schema if not exists {catalog}.{schema}")
+        cur.fetchall()
+        for entity in ENTITIES:
+            cur.execute(entity.raw_ddl(catalog, "trino", schema=schema))
+            cur.fetchall()
+
+
+def generate(
+    settings: Settings,
+    *,
+    schema: str,
+    start: dt.date,
+    days: int,
+    scale: int = 1,
+    first_load_day: int = 0,
+) -> dict[str, int]:
+    """Create the raw tables in ``lake.<schema>`` and insert load days ``[first_load_day, days)``.
+
+    Returns the number of rows inserted per table.
+    """
+    if days < 1 or scale < 1 or not 0 <= first_load_day < days:
+        raise ValueError("need days >= 1, scale >= 1 and 0 <= first_load_day < days")
+    create_raw_tables(settings, schema)
+    counts: dict[str, int] = {}
+    with trino_connection(settings) as conn:
+        cur = conn.cursor()
+        for table, sql in _statements(
+            schema, settings.catalog_name, start, days, scale, first_load_day
+        ).items():
+            cur.execute(sql)
+            counts[table] = int(cur.fetchall()[0][0])
+            log.debug("%s.%s: %d rows", schema, table, counts[table])
+    return counts
+
+
+def drop_schemas(settings: Settings, schemas: list[str]) -> None:
+    """Drop the given lake schemas with every table and view in them (scratch clean-up)."""
+    catalog = settings.catalog_name
+    with trino_connection(settings) as conn:
+        cur = conn.cursor()
+        for schema in schemas:
+            if schema in ("raw", "bronze", "silver", "gold"):
+                raise ValueError(f"refusing to drop the production schema {schema!r}")
+            cur.execute(
+                f"select table_name, table_type from {catalog}.information_schema.tables "
+                f"where table_schema = '{schema}'"
+            )
+            for name, kind in cur.fetchall():
+                cur.execute(
+                    f'drop {"view" if kind == "VIEW" else "table"} if exists {catalog}.{schema}."{name}"'
+                )
+                cur.fetchall()
+            cur.execute(f"drop schema if exists {catalog}.{schema}")
+            cur.fetchall()
