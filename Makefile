@@ -65,3 +65,8 @@ bench-stack: setup ## setup time, stack start-up time and idle memory per servic
 clean: ## stop the stack and delete its state (keeps the download cache)
 	-@$(OSSPULSE) stack down
 	rm -rf .osspulse artifacts
+
+.PHONY: compose-config
+compose-config: ## check docker-compose.yml with your .env (docker compose config; docs/docker.md)
+	@docker compose version >/dev/null 2>&1 || { echo "no 'docker compose': docker/build-compose-plugin.sh builds the plugin"; exit 1; }
+	@docker compose config --quiet && echo "docker-compose.yml: valid with .env"
