@@ -70,7 +70,7 @@ class SimSettings:
     slow_s: float = 1.0
     malformed_rate: float = 0.0  # share of 200s whose body is cut to invalid JSON
     truncate_rate: float = 0.0  # share of 200s that send half the declared Content-Length, then close
-    fault_paths: str = ""  # a regex on the path: faults apply only there (empty: every data endpoint)
+    fault_paths: str = ""  # a regex on path?query: faults apply only there (empty: every data endpoint)
     seed: int = 0  # of the fault dice
     end_date: str | None = None  # pypistats "today" (YYYY-MM-DD); None: the latest date in the data
     pypistats_days: int = 180
@@ -353,7 +353,7 @@ class Simulator:
 
         with self._lock:
             s = self.settings
-            faulty = match is not None and (not s.fault_paths or re.search(s.fault_paths, path) is not None)
+            faulty = match is not None and (not s.fault_paths or re.search(s.fault_paths, target) is not None)
             dice = [self._rng.random() for _ in range(5)] if faulty else [1.0] * 5
             fault_settings = (
                 s.error_rate,

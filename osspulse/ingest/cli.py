@@ -76,6 +76,9 @@ def _ingest(args: argparse.Namespace) -> int:
         except IngestError as exc:
             reports += exc.reports
             errors.append(str(exc))
+        except ValueError as exc:  # a bad name or an invalid tracked.yml (TrackedError): nothing was fetched
+            log.error("%s", exc)
+            return 2
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=2))
     else:

@@ -1,0 +1,131 @@
+"""Pure parsing and decisions of the ingest, on recorded/handmade API answers (no network, no database)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from osspulse.ingest.github import check_records, high_water, keyset_next, reaches_bookmark
+from osspulse.ingest.pypi import (
+    check_pypi_json,
+    check_pypistats,
+    download_rows,
+    project_payload,
+    release_payload,
+    release_rows,
+)
+from osspulse.ingest.streams import COMMITS, ISSUES, RELEASES, format_time, parse_time
+
+DATA = Path(__file__).parent / "data"
+
+
+def load(name: str):
+    return json.loads((DATA / name).read_text())
+
+
+def test_timestamps_with_offsets_are_compared_as_instants():
+    assert format_time(parse_time("2026-01-31T23:30:00-05:00")) == "2026-02-01T04:30:00Z"
+    assert parse_time("2026-02-01T09:15:00+09:00") < parse_time("2026-02-01T04:45:00Z")
+    assert parse_time(None) is None and parse_time("not a date") is None
+
+
+def test_commit_high_water_uses_the_committer_date_in_utc():
+    page = load("github_commits_page.json")
+    assert high_water(COMMITS, page, None) == "2026-02-01T04:45:00Z"
+    assert high_water(COMMITS, page, "2026-03-01T00:00:00Z") == "2026-03-01T00:00:00Z"
+    assert high_water(COMMITS, [], None) is None
+
+
+def test_a_newest_first_page_reaches_the_bookmark_when_it_holds_an_older_record():
+    page = load("github_commits_page.json")
+    assert not reaches_bookmark(COMMITS, page, None)  # backfill: never
+    assert not reaches_bookmark(COMMITS, page, "2026-01-30T17:00:00Z")  # the oldest is at the bookmark
+    assert reaches_bookmark(COMMITS, page, "2026-01-30T17:00:01Z")
+    # 2026-02-01T09:15:00+09:00 is 00:15Z, older than 01:00Z although its local wall time is later
+    assert reaches_bookmark(COMMITS, page[1:2], "2026-02-01T01:00:00Z")
+
+
+def test_keyset_moves_since_to_the_page_high_water_or_pages_through_a_tie():
+    page = [{"number": i, "updated_at": f"2026-01-0{1 + i % 3}T00:00:00Z"} for i in range(100)]
+    assert keyset_next(ISSUES, page, None, 1) == ("2026-01-03T00:00:00Z", 1)
+    assert keyset_next(ISSUES, page, "2026-01-01T00:00:00Z", 1) == ("2026-01-03T00:00:00Z", 1)
+    tie = [{"number": i, "updated_at": "2026-01-05T00:00:00Z"} for i in range(100)]
+    assert keyset_next(ISSUES, tie, "2026-01-05T00:00:00Z", 1) == ("2026-01-05T00:00:00Z", 2)
+    assert keyset_next(ISSUES, tie, "2026-01-05T00:00:00Z", 2) == ("2026-01-05T00:00:00Z", 3)
+
+
+def test_record_checks_catch_pages_without_keys():
+    assert check_records(COMMITS)(load("github_commits_page.json")) == ""
+    assert "record 1" in check_records(RELEASES)([{"id": 1}, {"name": "no id"}])
+    assert "record 0" in check_records(ISSUES)([{"number": "x"}])
+    assert check_records(ISSUES)([{"number": "12"}]) == ""
+
+
+def test_release_rows_summarise_each_version():
+    body = load("pypi_json.json")
+    rows = dict(release_rows("pyiceberg", body))
+    assert set(rows) == {("pyiceberg", v) for v in ("0.0.1", "0.9.0", "0.9.1rc1", "0.9.1")}
+    empty = rows[("pyiceberg", "0.0.1")]
+    assert empty["file_count"] == 0 and empty["first_upload_at"] is None and empty["yanked"] is False
+    v090 = rows[("pyiceberg", "0.9.0")]
+    assert v090["first_upload_at"] == "2025-03-07T10:11:40.047125Z"  # the sdist, listed second
+    assert v090["total_size"] == 1224011 + 678012 and v090["file_count"] == 2
+    assert v090["requires_python"] == "!=3.9.7,<4.0,>=3.9"
+    rc = rows[("pyiceberg", "0.9.1rc1")]
+    assert rc["yanked"] is True and rc["yanked_reason"] == "wrong metadata"
+    assert rc["requires_python"] == ">=3.9"  # the earliest file that declares one
+    partly = rows[("pyiceberg", "0.9.1")]
+    assert partly["yanked"] is False and partly["yanked_reason"] == "broken wheel"  # one of two files yanked
+    assert partly["files"] == body["releases"]["0.9.1"]
+
+
+def test_release_payload_takes_upload_time_without_a_zone_as_utc():
+    files = [
+        {"upload_time": "2024-01-02T03:04:05", "size": 3},
+        {"upload_time": "2024-01-01T00:00:00", "size": 4},
+    ]
+    payload = release_payload("1.0", files)
+    assert payload["first_upload_at"] == "2024-01-01T00:00:00" and payload["total_size"] == 7
+
+
+def test_project_payload_is_the_body_without_releases():
+    body = load("pypi_json.json")
+    payload = project_payload(body)
+    assert "releases" not in payload and payload["info"]["version"] == "0.9.1"
+    assert payload["last_serial"] == 28513570
+
+
+def test_download_rows_key_and_null_category():
+    body = load("pypistats_python_minor.json")
+    rows = download_rows("pyiceberg", "python_minor", body)
+    keys = [k for k, _ in rows]
+    assert keys[0] == ("pyiceberg", "python_minor", "3.10", date(2026, 5, 6))
+    assert ("pyiceberg", "python_minor", "null", date(2026, 5, 7)) in keys  # JSON null -> "null"
+    assert rows[1][1] == {
+        "category": "3.11",
+        "date": "2026-05-06",
+        "downloads": 240112,
+    }  # the row as returned
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"data": [{"date": "2026-01-01", "downloads": 1}]}, ""),
+        ({"package": "x"}, "no `data` list"),
+        ({"data": [{"date": "yesterday", "downloads": 1}]}, "has the date"),
+        ({"data": [{"downloads": 1}]}, "lacks date"),
+    ],
+)
+def test_pypistats_check(body, problem):
+    result = check_pypistats(body)
+    assert (problem in result) if problem else result == ""
+
+
+def test_pypi_json_check():
+    assert check_pypi_json(load("pypi_json.json")) == ""
+    assert "info" in check_pypi_json({"releases": {}})
+    assert "releases" in check_pypi_json({"info": {}, "releases": []})
