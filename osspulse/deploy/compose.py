@@ -237,7 +237,7 @@ def _pyspark_home() -> str:
 
 
 def serve(s: Settings, service: str) -> None:
-    """Replace this process by ``service`` (so it is PID 1's child-free successor and gets the signals)."""
+    """Replace this process by ``service``: it becomes the container's main process and gets its signals."""
     check_container_settings(s)
     argv, env = service_process(s, service, os.environ)
     if service.startswith("airflow-"):

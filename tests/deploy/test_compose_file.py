@@ -76,6 +76,7 @@ def test_every_long_running_service_has_a_healthcheck(project):
 
 def test_app_healthchecks_and_commands_name_their_own_service(project):
     for name, svc in cf.app_services(project).items():
+        assert svc.get("init") is True, f"{name}: an init process reaps Airflow's and Spark's children"
         command = svc["command"]
         assert command[:2] == ["osspulse", "compose"], name
         if command[2] == "serve":
