@@ -40,23 +40,10 @@ def container(monkeypatch) -> dict[str, Settings]:
     }
 
 
-# --- the native stack's output is unchanged by the Docker parameters ---------------------------------------
+# --- the native stack: its defaults, and the files it writes equal the containers' --------------------------
 
 
-def test_native_trino_config_is_unchanged(native):
-    text = configs.trino_config_properties(
-        native, data_dir=Path("/st/data"), etc_dir=Path("/st/etc"), plugin_dir=Path("/c/plugin")
-    )
-    assert text == (
-        "coordinator=true\nnode-scheduler.include-coordinator=true\nhttp-server.http.port=1080\n"
-        "discovery.uri=http://127.0.0.1:1080\nnode.bind-ip=127.0.0.1\nnode.internal-address=127.0.0.1\n"
-        "node.environment=osspulse\nnode.id=osspulse-coordinator\ncatalog.config-dir=/st/etc/catalog\n"
-        "plugin.dir=/c/plugin\nquery.max-memory=1GB\nquery.max-memory-per-node=1GB\n"
-        "http-server.log.enabled=false\naccess-control.config-files=/st/etc/access-control.properties\n"
-    )
-
-
-def test_native_airflow_env_is_unchanged(native):
+def test_native_airflow_env_defaults_to_one_machine(native):
     env = configs.airflow_env(native, airflow_home=Path("/st/airflow"))
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8080/execution/"
     assert env["AIRFLOW__API__BASE_URL"] == "http://127.0.0.1:8080"
