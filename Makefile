@@ -57,6 +57,10 @@ bench: bench-stack ## every benchmark (prints figures and ratios; never gates CI
 bench-load: ## Postgres -> Iceberg rows/s at 100k and 1M staged commits, Spark vs PyIceberg baseline
 	@$(BIN)/python -m osspulse.bench.load
 
+.PHONY: bench-ingest
+bench-ingest: ## ingest requests used vs the minimum (backfill, incremental) and records/s at scale 1 and 10
+	@$(BIN)/python -m osspulse.bench.ingest
+
 .PHONY: bench-stack
 bench-stack: setup ## setup time, stack start-up time and idle memory per service
 	@$(BIN)/python -m osspulse.bench.stack
