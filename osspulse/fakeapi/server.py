@@ -16,7 +16,8 @@ Files are re-read when they change, so tests and benchmarks can append records w
 
 Endpoints: ``/repos/{o}/{r}``, ``/repos/{o}/{r}/commits|issues|issues/comments|releases``,
 ``/api/packages/{p}/overall|python_major|python_minor|system``, ``/pypi/{p}/json``; the control
-endpoints ``GET /_sim/stats``, ``GET /_sim/log?since=N``, ``GET|POST /_sim/settings``, ``POST /_sim/reset``.
+endpoints ``GET /_sim/stats``, ``GET /_sim/log?since=N``, ``GET|POST /_sim/settings``, ``POST /_sim/reset``,
+``POST /_sim/preload`` (read every file now).
 
 Semantics: ``per_page``/``page`` pagination with ``Link``; ``since``/``until`` on commits (committer date);
 ``state``/``sort``/``direction``/``since`` on issues and comments; content-hash ETags and 304s (which cost
@@ -187,6 +188,27 @@ class Dataset:
 
     def pypi(self, package: str) -> bytes | None:
         return self._cached(self.root / "pypi" / f"{package}.json", lambda p: p.read_bytes().strip())
+
+    def preload(self) -> int:
+        """Read every file now (so the first requests after a change do not pay for it); files read."""
+        count = 0
+        for folder in sorted(p for p in (self.root / "github").glob("*/*") if p.is_dir()):
+            owner, repo = folder.parent.name, folder.name
+            self.repo_json(owner, repo)
+            for name, times in (
+                ("commits", ("commit", "committer", "date")),
+                ("issues", ("updated_at",)),
+                ("comments", ("updated_at",)),
+                ("releases", ("created_at",)),
+            ):
+                col = self.collection(owner, repo, name)
+                col.times(*times)
+                count += 1
+        for path in sorted((self.root / "pypi").glob("*.json")):
+            self.pypi(path.stem)
+            count += 1
+        self.end_date()
+        return count
 
     def end_date(self) -> date | None:
         """The latest date in any pypistats file (the dataset's "today")."""
@@ -609,6 +631,8 @@ class Simulator:
             return SimResponse(200, _json(self.stats()))
         if path == "/_sim/log" and method == "GET":
             return SimResponse(200, _json(self.requests(int(query.get("since") or 0))))
+        if path == "/_sim/preload" and method == "POST":
+            return SimResponse(200, _json({"files": self.dataset.preload()}))
         if path == "/_sim/reset" and method == "POST":
             self.reset()
             return SimResponse(200, _json({"reset": True}))
