@@ -104,6 +104,7 @@ class _Run:
     repo: str
     load_date: date
     report: IngestReport
+    full_refresh: bool = False
 
     def get(self, url: str, **kwargs: Any) -> ApiResponse:
         return self.client.get(url, counts=self.report.requests, **kwargs)
@@ -204,7 +205,7 @@ def _sync_newest_first(run: _Run, stream: GitHubStream, *, repository_changed: b
             if stream.since_param:
                 done = reaches_bookmark(stream, rows, state.bookmark)
             else:  # releases: a record we already hold unchanged means the rest is known too
-                done = counts.unchanged > 0
+                done = counts.unchanged > 0 and not run.full_refresh
             done = done or resp.next_url is None
             if done:
                 new = StreamState(stream.name, run.repo, pending, probe_etag, probe_url)
@@ -292,7 +293,7 @@ def ingest_repo(
             staging.ensure_staging(conn)
             if full_refresh:
                 staging.reset_state(conn, repo, [s.name for s in GITHUB_STREAMS])
-            run = _Run(settings, client, conn, repo, load_date, report)
+            run = _Run(settings, client, conn, repo, load_date, report, full_refresh)
             try:
                 changed = _sync_repository(run)
             except NotFoundError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -175,3 +176,32 @@ def test_the_token_is_sent_but_never_logged(dataset, sim, scratch_db, caplog):
     assert "401" in str(info2.value)
     for text in texts:
         assert token not in text
+
+
+def test_releases_stop_at_the_first_known_release_unless_full_refresh(dataset, sim, scratch_db):
+    path = dataset / "github" / "apache" / "iceberg-python" / "releases.jsonl"
+    releases = [
+        {
+            "id": 5000 + i,
+            "tag_name": f"v0.{i}.0",
+            "created_at": f"2025-{1 + i // 28 % 12:02d}-{1 + i % 28:02d}T00:00:00Z",
+        }
+        for i in range(250)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in releases))
+    settings = fast(sim.settings_for(scratch_db))
+
+    def release_requests() -> int:
+        return len([e for e in sim.requests() if e["collection"] == "github_releases" and e["status"] == 200])
+
+    ingest_repo(settings, "apache/iceberg-python", DAY1)
+    assert release_requests() == 3
+    with path.open("a") as fh:
+        fh.write(json.dumps({"id": 9999, "tag_name": "v1.0.0", "created_at": "2026-11-01T00:00:00Z"}) + "\n")
+    sim.reset()
+    report = ingest_repo(settings, "apache/iceberg-python", DAY2)
+    assert release_requests() == 1 and report.entities["github_releases"].inserted == 1
+    sim.reset()
+    ingest_repo(settings, "apache/iceberg-python", DAY2, full_refresh=True)
+    assert release_requests() == 3
+    assert len(staging_dump(settings, ("github_releases",))["github_releases"]) == 251
