@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.sdk import Param, dag, task
+from airflow.timetables.trigger import CronTriggerTimetable
 
 from osspulse.orchestration.assets import STAGING_BATCH, staging_assets
 
@@ -34,8 +34,9 @@ DEFAULT_ARGS = {
 
 @dag(
     dag_id="ingest_pypi",
-    schedule="@daily",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    # Daily at 00:00 UTC. No start_date: turning the DAG on waits for the next midnight instead of
+    # running the past one at once (the demo and backfills trigger runs explicitly).
+    schedule=CronTriggerTimetable("@daily", timezone="UTC", run_immediately=False),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

@@ -28,7 +28,11 @@ from airflow.sdk import Param, dag, task
 from osspulse.entities import ENTITIES
 from osspulse.orchestration.assets import RAW, RAW_BATCH, STAGING_BATCH
 
-APPLICATION = str(Path(__file__).resolve().parents[1] / "spark_jobs" / "load_raw.py")
+SPARK_JOBS = Path(__file__).resolve().parents[1] / "spark_jobs"
+APPLICATION = str(SPARK_JOBS / "load_raw.py")
+DRIVER_JAVA_OPTIONS = (
+    f"-Dlog4j2.configurationFile=file:{SPARK_JOBS / 'log4j2.properties'} -Duser.timezone=UTC"
+)
 PLAN = "{{ ti.xcom_pull(task_ids='plan') }}"
 
 
@@ -79,8 +83,13 @@ def load_iceberg():
             application=APPLICATION,
             name=f"load_raw_{e.name}",
             jars="{{ ti.xcom_pull(task_ids='plan')['jars'] }}",
-            driver_memory="{{ ti.xcom_pull(task_ids='plan')['driver_memory'] }}",
-            conf={"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"},
+            conf={
+                "spark.driver.memory": "{{ ti.xcom_pull(task_ids='plan')['driver_memory'] }}",
+                "spark.driver.extraJavaOptions": DRIVER_JAVA_OPTIONS,
+                "spark.ui.enabled": "false",
+                "spark.ui.showConsoleProgress": "false",
+            },
+            pool="spark",
             application_args=[
                 "--entity",
                 e.name,

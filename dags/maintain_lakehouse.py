@@ -16,13 +16,18 @@ from pathlib import Path
 import pendulum
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import dag, task
+from airflow.timetables.trigger import CronTriggerTimetable
 
-APPLICATION = str(Path(__file__).resolve().parents[1] / "spark_jobs" / "maintain_lakehouse.py")
+SPARK_JOBS = Path(__file__).resolve().parents[1] / "spark_jobs"
+APPLICATION = str(SPARK_JOBS / "maintain_lakehouse.py")
+DRIVER_JAVA_OPTIONS = (
+    f"-Dlog4j2.configurationFile=file:{SPARK_JOBS / 'log4j2.properties'} -Duser.timezone=UTC"
+)
 
 
 @dag(
     dag_id="maintain_lakehouse",
-    schedule="@weekly",
+    schedule=CronTriggerTimetable("@weekly", timezone="UTC"),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
@@ -46,8 +51,12 @@ def maintain_lakehouse():
         application=APPLICATION,
         name="maintain_lakehouse",
         jars="{{ ti.xcom_pull(task_ids='spark_settings')['jars'] }}",
-        driver_memory="{{ ti.xcom_pull(task_ids='spark_settings')['driver_memory'] }}",
-        conf={"spark.ui.enabled": "false"},
+        conf={
+            "spark.driver.memory": "{{ ti.xcom_pull(task_ids='spark_settings')['driver_memory'] }}",
+            "spark.driver.extraJavaOptions": DRIVER_JAVA_OPTIONS,
+            "spark.ui.enabled": "false",
+        },
+        pool="spark",
         application_args=["--namespace", "raw", "bronze", "silver", "gold"],
     )
 

@@ -60,12 +60,6 @@ SPARK_MASTER_WEBUI_PORT = 8080
 SPARK_WORKER_WEBUI_PORT = 8081
 SPARK_WORK_DIR = Path("/tmp/spark-work")  # noqa: S108 - executors' scratch space, gone with the container
 
-#: Airflow pools that bound concurrent API calls (``OSSPULSE_AIRFLOW_API_POOL_SLOTS`` slots each).
-API_POOLS = {
-    "github_api": "concurrent GitHub REST API calls",
-    "pypi_api": "concurrent pypistats.org and PyPI JSON API calls",
-}
-
 _SELF = ("", "127.0.0.1", "localhost", "::1", "0.0.0.0")  # noqa: S104 - addresses that mean "this container"
 
 
@@ -304,16 +298,8 @@ def init(s: Settings, job: str) -> None:
     log.info("init %s done", job)
 
 
-def airflow_pools(s: Settings) -> dict[str, dict[str, object]]:
-    """The pools, in the format of ``airflow pools import``."""
-    return {
-        name: {"slots": s.airflow_api_pool_slots, "description": description, "include_deferred": False}
-        for name, description in API_POOLS.items()
-    }
-
-
 def init_airflow(s: Settings) -> None:
-    from osspulse.stack import services
+    from osspulse.stack import configs, services
 
     api = services.Airflow(s, component="api-server")
     api.prepare()  # AIRFLOW_HOME, plugins, the SimpleAuthManager passwords file
@@ -322,9 +308,9 @@ def init_airflow(s: Settings) -> None:
     log.info("airflow db migrate")
     subprocess.run([airflow, "db", "migrate"], env=env, check=True)  # noqa: S603
     with tempfile.NamedTemporaryFile("w", suffix=".json") as pools:
-        json.dump(airflow_pools(s), pools)
+        json.dump(configs.airflow_pools(s), pools)
         pools.flush()
-        log.info("airflow pools import: %s", ", ".join(API_POOLS))
+        log.info("airflow pools import: %s", ", ".join(configs.airflow_pools(s)))
         subprocess.run([airflow, "pools", "import", pools.name], env=env, check=True)  # noqa: S603
 
 

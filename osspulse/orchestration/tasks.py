@@ -11,6 +11,13 @@ from osspulse.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 
+def current_settings() -> Settings:
+    """Settings read afresh: Airflow's worker processes outlive a change of ``.env`` or of the
+    demo's ``sources.env``, and a cached copy would send a task to yesterday's configuration."""
+    get_settings.cache_clear()
+    return get_settings()
+
+
 # --- the run's load date ------------------------------------------------------------------------
 
 
@@ -34,10 +41,10 @@ def tracked(kind: str, given: list[str] | None, settings: Settings | None = None
         return list(dict.fromkeys(given))
     from osspulse.tracked import load_tracked
 
-    tracked_set = load_tracked((settings or get_settings()).tracked)
+    tracked_set = load_tracked((settings or current_settings()).tracked)
     items = tracked_set.repos if kind == "repos" else tracked_set.packages
     if not items:
-        raise ValueError(f"the tracked set {(settings or get_settings()).tracked} lists no {kind}")
+        raise ValueError(f"the tracked set {(settings or current_settings()).tracked} lists no {kind}")
     return list(items)
 
 
@@ -62,7 +69,7 @@ def ingest_repo(repo: str, load_date: date) -> dict[str, Any]:
     from osspulse.ingest.report import NotFoundError
 
     try:
-        report = run(get_settings(), repo, load_date, token=_github_token())
+        report = run(current_settings(), repo, load_date, token=_github_token())
     except NotFoundError as exc:
         raise AirflowFailException(
             f"{exc} — check the spelling in the tracked set (OSSPULSE_TRACKED) or remove it; "
@@ -80,7 +87,7 @@ def ingest_package(package: str, load_date: date) -> dict[str, Any]:
     from osspulse.ingest.report import NotFoundError
 
     try:
-        report = run(get_settings(), package, load_date)
+        report = run(current_settings(), package, load_date)
     except NotFoundError as exc:
         raise AirflowFailException(
             f"{exc} — check the spelling in the tracked set (OSSPULSE_TRACKED) or remove it; "
@@ -114,7 +121,7 @@ def plan_load(context: dict[str, Any]) -> dict[str, Any]:
     from osspulse.lake.spark import jar_paths
     from osspulse.orchestration.assets import STAGING_BATCH
 
-    s = get_settings()
+    s = current_settings()
     params = context.get("params") or {}
     entities: set[str] = set()
     dates: list[date] = []
@@ -168,7 +175,7 @@ def spark_submit_env() -> dict[str, str]:
     import os
     import sys
 
-    s = get_settings()
+    s = current_settings()
     return {
         **os.environ,
         "JAVA_HOME": str(s.resolve_spark_java_home()),

@@ -226,6 +226,19 @@ def airflow_env(
     return env
 
 
+def airflow_pools(s: Settings) -> dict[str, dict[str, object]]:
+    """The Airflow pools the DAGs use, in the format of ``airflow pools import`` (native and Docker)."""
+    described = {
+        "github_api": ("concurrent GitHub REST API ingest tasks", s.airflow_api_pool_slots),
+        "pypi_api": ("concurrent pypistats.org and PyPI JSON ingest tasks", s.airflow_api_pool_slots),
+        "spark": ("concurrent Spark jobs (each a JVM)", s.spark_concurrency),
+    }
+    return {
+        name: {"slots": slots, "description": description, "include_deferred": False}
+        for name, (description, slots) in described.items()
+    }
+
+
 def _hostport(url: str) -> str:
     return url.split("://", 1)[-1].rstrip("/")
 

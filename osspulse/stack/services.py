@@ -362,19 +362,7 @@ class Airflow(Service):
             self._airflow_cli([airflow_bin, "pools", "import", str(pools_file)])
 
     def pools(self) -> dict[str, dict[str, object]]:
-        slots = self.settings.airflow_api_pool_slots
-        return {
-            "github_api": {
-                "slots": slots,
-                "description": "concurrent GitHub API ingest tasks",
-                "include_deferred": False,
-            },
-            "pypi_api": {
-                "slots": slots,
-                "description": "concurrent pypistats/PyPI ingest tasks",
-                "include_deferred": False,
-            },
-        }
+        return configs.airflow_pools(self.settings)
 
     def _airflow_cli(self, cmd: list[str]) -> None:
         with self.log_file.open("ab") as out:

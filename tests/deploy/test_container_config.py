@@ -232,11 +232,14 @@ def test_unknown_services_and_jobs_are_refused(container):
         compose.init(s, "everything")
 
 
-def test_airflow_pools_are_the_api_pools(container):
+def test_airflow_pools_are_the_native_pools(container):
+    from osspulse.stack.configs import airflow_pools
+
     s = container["airflow-init"]
-    pools = compose.airflow_pools(s)
-    assert set(pools) == {"github_api", "pypi_api"}
-    assert all(p["slots"] == s.airflow_api_pool_slots for p in pools.values())
+    pools = airflow_pools(s)
+    assert set(pools) == {"github_api", "pypi_api", "spark"}
+    assert pools["github_api"]["slots"] == pools["pypi_api"]["slots"] == s.airflow_api_pool_slots
+    assert pools["spark"]["slots"] == s.spark_concurrency
     json.dumps(pools)  # the format of `airflow pools import`
 
 
