@@ -49,7 +49,7 @@ def test_ingest_dags_are_daily_mapped_pooled_and_single_run(dagbag):
     ):
         dag = dagbag.dags[dag_id]
         assert dag.max_active_runs == 1
-        assert dag.schedule == "@daily"
+        assert dag.timetable.description == "At 00:00"  # daily, UTC
         task = dag.get_task(mapped)
         assert task.pool == pool
         assert type(task).__name__.endswith("MappedOperator")  # dynamic task mapping
@@ -87,8 +87,10 @@ def test_load_iceberg_submits_one_spark_job_per_entity(dagbag):
     from osspulse.entities import ENTITIES
 
     dag = dagbag.dags["load_iceberg"]
-    submits = {t.task_id for t in dag.tasks if type(t).__name__ == "SparkSubmitOperator"}
-    assert submits == {f"load_{e.name}" for e in ENTITIES}
+    submits = {t.task_id: t for t in dag.tasks if type(t).__name__ == "SparkSubmitOperator"}
+    assert set(submits) == {f"load_{e.name}" for e in ENTITIES}
+    assert {t.pool for t in submits.values()} == {"spark"}  # bounded JVMs on a small machine
+    assert all(t.application.endswith("spark_jobs/load_raw.py") for t in submits.values())
 
 
 def test_no_dag_file_does_io_or_trigger_chains_at_top_level():
