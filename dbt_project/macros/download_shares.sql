@@ -4,49 +4,30 @@
       share_of_known = category / all categories except `unknown` (pypistats' null bucket); null for
         the unknown row itself. The adoption figure: who runs which Python / OS among those who say.
       share_of_all = category / all categories including unknown.
-    Incremental (delete+insert on package + month): months with changed rows are recomputed whole.
+    Incremental (merge on package + month + category): months with changed rows are recomputed whole.
 -#}
 {% macro download_shares(metric, category_column) %}
 
+{%- if is_incremental() %}
+    {%- set months = query_dates(
+        "select date_trunc('month', download_date) from " ~ ref('fct_package_downloads_daily')
+        ~ " where metric = '" ~ metric ~ "' and load_date > " ~ watermark_cutoff('loaded_through')
+    ) %}
+{%- endif %}
+
 with
 
-downloads as (
+scoped as (
 
     select * from {{ ref('fct_package_downloads_daily') }}
-    where metric = '{{ metric }}'
+    where
+        metric = '{{ metric }}'
+        {%- if is_incremental() %}
+            and {{ in_periods('download_date', 'month', months) }}
+        {%- endif %}
 
 ),
 
-{% if is_incremental() %}
-changed_months as (
-
-    select distinct
-        package,
-        date_trunc('month', download_date) as month
-    from downloads
-    where load_date > {{ watermark_cutoff('loaded_through') }}
-
-),
-
-scoped as (
-
-    select downloads.*
-    from downloads
-    inner join changed_months
-        on
-            downloads.package = changed_months.package
-            and date_trunc('month', downloads.download_date) = changed_months.month
-
-),
-
-{% else %}
-scoped as (
-
-    select * from downloads
-
-),
-
-{% endif %}
 monthly as (
 
     select

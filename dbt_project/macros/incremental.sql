@@ -1,5 +1,5 @@
 {#-
-    Incremental building blocks.
+    Incremental building blocks (the materialization itself is macros/materializations/incremental.sql).
 
     Every layer keeps the raw `load_date` of the rows it holds (gold keeps `loaded_through`, the highest
     load_date among the source rows behind a row). An incremental run (re)processes the rows whose
@@ -22,44 +22,58 @@
     {{ return("(date '" ~ value ~ "' - interval '" ~ var('lookback_days') ~ "' day)") }}
 {%- endmacro %}
 
-{#- The temporary relation of an incremental run: a view for the single-statement strategies. -#}
-{% macro get_incremental_tmp_relation_type(strategy, unique_key, language) -%}
-    {%- if language == 'sql' and strategy in ('default', 'append', 'merge', 'latest_merge') -%}
-        {{ return('view') }}
-    {%- else -%}
-        {{ return('table') }}
+{#-
+    Run `sql` (one date column) while the model executes and return its distinct non-null values as
+    sorted 'YYYY-MM-DD' strings. Incremental models use it to turn "what changed" into literal
+    predicates, so Trino prunes partitions and files when it plans the query (dynamic filters are not
+    reliable enough for that).
+-#}
+{% macro query_dates(sql) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
     {%- endif -%}
+    {%- set wrapped -%}
+        select distinct cast(changed as varchar)
+        from ({{ sql }}) as dates (changed)
+        where changed is not null
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(wrapped).columns[0].values() | list) }}
 {%- endmacro %}
 
 {#-
-    incremental_strategy='latest_merge' (bronze): a merge on unique_key that never replaces a stored
-    version with an older one (older = earlier fetched_at, then earlier load_date). A re-read of an
-    already merged load date (the lookback) therefore cannot roll a record back.
+    A predicate: `column` falls in one of the periods (grain day | week | month) starting on `starts`
+    ('YYYY-MM-DD' strings). `false` for no period; `true` when there are too many periods to be worth
+    listing (the query then reads everything, which is slower but still correct).
 -#}
-{% macro get_incremental_latest_merge_sql(arg_dict) -%}
-    {%- set target = arg_dict['target_relation'] -%}
-    {%- set source = arg_dict['temp_relation'] -%}
-    {%- set unique_key = arg_dict['unique_key'] -%}
-    {%- set dest_columns = arg_dict['dest_columns'] -%}
-    {%- set keys = [unique_key] if unique_key is string else unique_key -%}
-    {%- set names = dest_columns | map(attribute='name') | list -%}
-    merge into {{ target }} as dbt_internal_dest
-    using {{ source }} as dbt_internal_source
-    on {% for key in keys %}dbt_internal_source.{{ key }} = dbt_internal_dest.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
-    when matched and (
-        dbt_internal_source.fetched_at > dbt_internal_dest.fetched_at
-        or (
-            dbt_internal_source.fetched_at = dbt_internal_dest.fetched_at
-            and dbt_internal_source.load_date >= dbt_internal_dest.load_date
+{% macro in_periods(column, grain, starts, limit=400) -%}
+    {%- if starts | length == 0 -%}
+        false
+    {%- elif starts | length > limit -%}
+        true
+    {%- elif grain == 'day' -%}
+        {{ column }} in ({% for day in starts %}date '{{ day }}'{{ ', ' if not loop.last }}{% endfor %})
+    {%- else -%}
+        (
+        {%- for start in starts %}
+            ({{ column }} >= date '{{ start }}' and {{ column }} < date '{{ start }}' + {{ period_step(grain) }})
+            {{- ' or' if not loop.last }}
+        {%- endfor %}
         )
-    ) then update set
-        {% for name in names if name not in keys -%}
-            {{ adapter.quote(name) }} = dbt_internal_source.{{ adapter.quote(name) }}{{ ',' if not loop.last }}
-        {% endfor %}
-    when not matched then insert ({{ names | map('string') | join(', ') }})
-    values (
-        {%- for name in names -%}
-            dbt_internal_source.{{ adapter.quote(name) }}{{ ', ' if not loop.last }}
-        {%- endfor -%}
-    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A predicate: `column` falls in one of the [start, end] ranges (pairs of 'YYYY-MM-DD' SQL expressions). -#}
+{% macro in_ranges(column, ranges, limit=400) -%}
+    {%- if ranges | length == 0 -%}
+        false
+    {%- elif ranges | length > limit -%}
+        true
+    {%- else -%}
+        (
+        {%- for range in ranges %}
+            ({{ column }} between {{ range[0] }} and {{ range[1] }}){{ ' or' if not loop.last }}
+        {%- endfor %}
+        )
+    {%- endif -%}
 {%- endmacro %}

@@ -24,3 +24,20 @@
     ) as ranked
     group by {{ group_by | join(', ') }}
 {%- endmacro %}
+
+{#-
+    Single-pass variants for rows that carry several measures: with `value_rank` (row_number over
+    the ascending non-null values of one measure's partition) and `value_count` (count of its non-null
+    values) computed by a window, these aggregate the median / p90 of the rows where `condition` holds.
+-#}
+{% macro median_where(value, condition) -%}
+    avg({{ value }}) filter (
+        where {{ condition }} and value_rank in ((value_count + 1) / 2, (value_count + 2) / 2)
+    )
+{%- endmacro %}
+
+{% macro p90_where(value, condition) -%}
+    max({{ value }}) filter (
+        where {{ condition }} and value_rank = cast(ceiling(0.9 * value_count) as bigint)
+    )
+{%- endmacro %}

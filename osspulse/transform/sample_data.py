@@ -19,6 +19,7 @@ the dbt project can be built and benchmarked without it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 
 from osspulse.entities import ENTITIES
@@ -28,6 +29,7 @@ from osspulse.tracked import Project, Tracked
 
 log = logging.getLogger(__name__)
 
+LOAD_DAYS_PER_INSERT = 90
 MAX_COMMITS_PER_DAY = 30
 MAX_ITEMS_PER_DAY = 8
 MAX_COMMENTS_PER_ITEM = 6
@@ -75,9 +77,9 @@ def _ts(date_expr: str, seconds_expr: str) -> str:
     return f"date_add('second', cast({seconds_expr} as bigint), {midnight})"
 
 
-def _statements(schema: str, catalog: str, start: dt.date, days: int, scale: int, lo: int) -> dict[str, str]:
+def _statements(schema: str, catalog: str, start: dt.date, scale: int, lo: int, hi: int) -> dict[str, str]:
+    """INSERT statements for the rows of load days ``lo..hi`` (inclusive) of every raw table."""
     n = 2 * scale
-    hi = days - 1
     t = f"{catalog}.{schema}"
     repo = "'sample-org' || cast(r % 3 as varchar) || '/project-' || cast(r as varchar)"
     package = "'sample-package-' || cast(p as varchar)"
@@ -415,12 +417,13 @@ def generate(
     counts: dict[str, int] = {}
     with trino_connection(settings) as conn:
         cur = conn.cursor()
-        for table, sql in _statements(
-            schema, settings.catalog_name, start, days, scale, first_load_day
-        ).items():
-            cur.execute(sql)
-            counts[table] = int(cur.fetchall()[0][0])
-            log.debug("%s.%s: %d rows", schema, table, counts[table])
+        # Iceberg writes at most 100 partitions (load dates) per statement: insert in chunks
+        for lo in range(first_load_day, days, LOAD_DAYS_PER_INSERT):
+            hi = min(lo + LOAD_DAYS_PER_INSERT, days) - 1
+            for table, sql in _statements(schema, settings.catalog_name, start, scale, lo, hi).items():
+                cur.execute(sql)
+                counts[table] = counts.get(table, 0) + int(cur.fetchall()[0][0])
+    log.debug("%s: %s", schema, counts)
     return counts
 
 
@@ -443,3 +446,38 @@ def drop_schemas(settings: Settings, schemas: list[str]) -> None:
                 cur.fetchall()
             cur.execute(f"drop schema if exists {catalog}.{schema}")
             cur.fetchall()
+
+
+def _literal(value: object, trino_type: str) -> str:
+    if value is None:
+        return f"cast(null as {trino_type})"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"cast({value} as {trino_type})"
+    if isinstance(value, dict | list):
+        value = json.dumps(value)
+    text = str(value).replace("'", "''")
+    return f"cast('{text}' as {trino_type})"
+
+
+def insert_rows(settings: Settings, schema: str, entity_name: str, rows: list[dict[str, object]]) -> int:
+    """Insert hand-made rows into ``lake.<schema>.<entity>`` (missing columns are null; ``payload``
+    defaults to ``{}``; timestamps as text such as ``2024-01-31 23:30:00 -05:00``)."""
+    from osspulse.entities import TRINO_TYPES, entity
+
+    if not rows:
+        return 0
+    columns = entity(entity_name).raw_columns()
+    values = []
+    for row in rows:
+        unknown = set(row) - {name for name, _ in columns}
+        if unknown:
+            raise ValueError(f"{entity_name} has no column(s) {sorted(unknown)}")
+        row = {"payload": "{}", **row}
+        literals = (_literal(row.get(name), TRINO_TYPES[typ]) for name, typ in columns)
+        values.append("(" + ", ".join(literals) + ")")
+    with trino_connection(settings) as conn:
+        cur = conn.cursor()
+        cur.execute(f"insert into {settings.catalog_name}.{schema}.{entity_name} values {', '.join(values)}")
+        return int(cur.fetchall()[0][0])

@@ -1,4 +1,10 @@
-{{ config(unique_key=['repo', 'sha']) }}
+{#- author_date never changes for a sha: in the merge key it lets Trino prune the target's partitions -#}
+{{
+    config(
+        unique_key=['repo', 'sha', 'author_date'],
+        properties={'partitioning': "ARRAY['month(author_date)']"},
+    )
+}}
 
 with
 

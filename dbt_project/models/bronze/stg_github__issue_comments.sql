@@ -1,4 +1,10 @@
-{{ config(unique_key=['repo', 'comment_id']) }}
+{#- created_at never changes: in the merge key it lets Trino prune the target's partitions -#}
+{{
+    config(
+        unique_key=['repo', 'comment_id', 'created_at'],
+        properties={'partitioning': "ARRAY['month(created_at)']"},
+    )
+}}
 
 with
 

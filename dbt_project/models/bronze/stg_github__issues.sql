@@ -1,4 +1,10 @@
-{{ config(unique_key=['repo', 'number']) }}
+{#- created_at never changes: in the merge key it lets Trino prune the target's partitions -#}
+{{
+    config(
+        unique_key=['repo', 'number', 'created_at'],
+        properties={'partitioning': "ARRAY['month(created_at)']"},
+    )
+}}
 
 {#-
     Besides the latest version, every issue keeps `closed_dates_seen`: the UTC dates of every closed_at
@@ -35,6 +41,7 @@ closings as (
     select
         repo,
         number,
+        min({{ utc('created_at') }}) as created_at,
         array_agg(distinct {{ utc_date('closed_at') }}) filter (where closed_at is not null) as closed_dates
     from raw_issues
     group by repo, number
@@ -53,6 +60,8 @@ stored_closings as (
         on
             stored.repo = closings.repo
             and stored.number = closings.number
+            -- created_at is the partition column: the join reads only the partitions of the batch
+            and stored.created_at = closings.created_at
 
 ),
 {% endif %}

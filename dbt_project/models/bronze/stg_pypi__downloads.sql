@@ -1,4 +1,9 @@
-{{ config(unique_key=['package', 'metric', 'category', 'download_date']) }}
+{{
+    config(
+        unique_key=['package', 'metric', 'category', 'download_date'],
+        properties={'partitioning': "ARRAY['month(download_date)']"},
+    )
+}}
 
 with
 

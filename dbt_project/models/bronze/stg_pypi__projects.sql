@@ -1,4 +1,9 @@
-{{ config(unique_key=['package', 'snapshot_date']) }}
+{{
+    config(
+        unique_key=['package', 'snapshot_date'],
+        properties={'partitioning': "ARRAY['month(snapshot_date)']"},
+    )
+}}
 
 with
 

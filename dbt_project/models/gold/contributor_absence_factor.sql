@@ -1,20 +1,32 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='merge',
         unique_key=['repo', 'month'],
     )
 }}
 
 {#-
-    CHAOSS Contributor Absence Factor, per repository and UTC month (same grid as
-    repo_activity_monthly): over the trailing 12 months ending with the month (the month and the 11
-    before), rank human commit authors by commits, most first; the factor is the smallest number of
-    authors whose commits add up to more than 50 % of all human commits in the window. Bots are left
-    out (they cannot be absent). Null when the window has no human commit.
-    Incremental: a changed commit day changes the 12 windows that contain it, so months from the
-    changed month to 11 months later are recomputed, with new grid months.
+    CHAOSS Contributor Absence Factor per repository and UTC month (same grid as
+    repo_activity_monthly); definition in _gold__models.yml. Incremental: a changed author-month
+    changes the 12 windows that contain it, so the months from it to 11 months later are recomputed
+    (with months past the last one held), reading only the author-months of their windows.
 -#}
+
+{%- if is_incremental() %}
+    {%- set months = periods_to_rebuild(
+        'month',
+        "select month from " ~ ref('fct_author_commit_months') ~ " where load_date > "
+            ~ watermark_cutoff('loaded_through'),
+        '(select ' ~ activity_as_of(ref('dim_repositories')) ~ ' from ' ~ ref('dim_repositories') ~ ')',
+        'month',
+        window=11,
+    ) %}
+    {%- set windows = [] %}
+    {%- for month in months %}
+        {%- do windows.append(["date '" ~ month ~ "' - interval '11' month", "date '" ~ month ~ "'"]) %}
+    {%- endfor %}
+{%- endif %}
 
 with
 
@@ -24,48 +36,31 @@ repositories as (
 
 ),
 
-author_days as (
+author_months as (
 
-    select * from {{ ref('fct_author_commit_days') }}
+    select * from {{ ref('fct_author_commit_months') }}
+    where
+        not is_bot
+        {%- if is_incremental() %}
+            and {{ in_ranges('month', windows) }}
+        {%- endif %}
 
 ),
 
 as_of as (
 
-    select {{ greatest_of(['max(last_activity_on)', 'max(load_date)']) }} as as_of_date
+    select {{ activity_as_of() }} as as_of_date
     from repositories
 
 ),
 
 grid as (
 
-    select
-        repositories.repo,
-        months.month
-    from repositories
-    cross join as_of
-    cross join unnest(
-        sequence(
-            date_trunc('month', repositories.first_activity_on),
-            date_trunc('month', as_of.as_of_date),
-            interval '1' month
-        )
-    ) as months (month)
-    where repositories.first_activity_on is not null
+    {{ activity_grid('month') }}
 
 ),
 
 {% if is_incremental() %}
-changed_months as (
-
-    select distinct
-        repo,
-        date_trunc('month', authored_on) as month
-    from author_days
-    where load_date > {{ watermark_cutoff('loaded_through') }}
-
-),
-
 stored_bounds as (
 
     select
@@ -77,63 +72,41 @@ stored_bounds as (
 
 ),
 
-months as (
+cells as (
 
-    select distinct
-        grid.repo,
-        grid.month
+    select grid.*
     from grid
     left join stored_bounds
         on grid.repo = stored_bounds.repo
     where
-        stored_bounds.repo is null
-        or grid.month not between stored_bounds.first_month and stored_bounds.last_month
-        or exists (
-            select 1
-            from changed_months
-            where
-                changed_months.repo = grid.repo
-                and grid.month between changed_months.month and changed_months.month + interval '11' month
-        )
+        {{ in_periods('grid.period', 'month', months) }}
+        or stored_bounds.repo is null
+        or grid.period not between stored_bounds.first_month and stored_bounds.last_month
 
 ),
 
 {% else %}
-months as (
+cells as (
 
     select * from grid
 
 ),
 
 {% endif %}
-author_months as (
-
-    select
-        repo,
-        contributor_id,
-        date_trunc('month', authored_on) as month,
-        sum(commits) as commits,
-        max(load_date) as load_date
-    from author_days
-    where not is_bot
-    group by repo, contributor_id, date_trunc('month', authored_on)
-
-),
-
 window_authors as (
 
     select
-        months.repo,
-        months.month,
+        cells.repo,
+        cells.period as month,
         author_months.contributor_id,
         sum(author_months.commits) as commits,
         max(author_months.load_date) as load_date
-    from months
+    from cells
     inner join author_months
         on
-            months.repo = author_months.repo
-            and author_months.month between months.month - interval '11' month and months.month
-    group by months.repo, months.month, author_months.contributor_id
+            cells.repo = author_months.repo
+            and author_months.month between cells.period - interval '11' month and cells.period
+    group by cells.repo, cells.period, author_months.contributor_id
 
 ),
 
@@ -142,6 +115,8 @@ ranked as (
     select
         *,
         sum(commits) over (partition by repo, month) as window_commits,
+        -- a fixed order (ties by contributor_id): the running total at rank k is the sum of the k
+        -- largest counts whichever tied author comes first
         sum(commits) over (
             partition by repo, month
             order by commits desc, contributor_id
@@ -171,19 +146,19 @@ windows as (
 final as (
 
     select
-        months.repo,
-        months.month,
-        cast(months.month - interval '11' month as date) as window_start_month,
+        cells.repo,
+        cells.period as month,
+        cast(cells.period - interval '11' month as date) as window_start_month,
         coalesce(windows.commits_trailing_12m, 0) as commits_trailing_12m,
         coalesce(windows.authors_trailing_12m, 0) as authors_trailing_12m,
         windows.contributor_absence_factor,
         {{ safe_ratio('windows.top_author_commits', 'windows.commits_trailing_12m') }} as top_author_share,
         windows.load_date as loaded_through
-    from months
+    from cells
     left join windows
         on
-            months.repo = windows.repo
-            and months.month = windows.month
+            cells.repo = windows.repo
+            and cells.period = windows.month
 
 )
 

@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['package', 'month'],
+        incremental_strategy='merge',
+        unique_key=['package', 'month', 'os'],
     )
 }}
 

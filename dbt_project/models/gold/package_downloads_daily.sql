@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='merge',
         unique_key=['package', 'download_date'],
     )
 }}
@@ -17,8 +17,21 @@
         before is `day - interval '1' month` (March 31 -> February 28/29, January 15 -> December 15).
       Changes are null when the earlier value is 0 or before the package's history.
     Incremental: a changed day d changes the rows from d to d + 1 month (+3 days for month-end
-    clamping); those and new days are recomputed from 31 days of history before them.
+    clamping): those days and the days past the last one held are recomputed, reading the 31 days of
+    history before them.
 -#}
+
+{%- if is_incremental() %}
+    {%- set days = periods_to_rebuild(
+        'day',
+        "select download_date from " ~ ref('fct_package_downloads_daily')
+            ~ " where metric = 'overall' and load_date > " ~ watermark_cutoff('loaded_through'),
+        '(select max(last_download_date) from ' ~ ref('dim_packages') ~ ')',
+        'download_date',
+        window=34,
+    ) %}
+    {%- set history = [["date '" ~ days[0] ~ "' - interval '31' day", "date '" ~ days[-1] ~ "'"]] if days else [] %}
+{%- endif %}
 
 with
 
@@ -31,7 +44,11 @@ packages as (
 downloads as (
 
     select * from {{ ref('fct_package_downloads_daily') }}
-    where metric = 'overall'
+    where
+        metric = 'overall'
+        {%- if is_incremental() %}
+            and {{ in_ranges('download_date', history) }}
+        {%- endif %}
 
 ),
 
@@ -56,16 +73,6 @@ grid as (
 ),
 
 {% if is_incremental() %}
-changed_days as (
-
-    select distinct
-        package,
-        download_date
-    from downloads
-    where load_date > {{ watermark_cutoff('loaded_through') }}
-
-),
-
 stored_bounds as (
 
     select
@@ -77,26 +84,16 @@ stored_bounds as (
 
 ),
 
-days as (
+cells as (
 
-    select distinct
-        grid.package,
-        grid.first_download_date,
-        grid.day
+    select grid.*
     from grid
     left join stored_bounds
         on grid.package = stored_bounds.package
     where
-        stored_bounds.package is null
+        {{ in_periods('grid.day', 'day', days) }}
+        or stored_bounds.package is null
         or grid.day not between stored_bounds.first_day and stored_bounds.last_day
-        or exists (
-            select 1
-            from changed_days
-            where
-                changed_days.package = grid.package
-                and grid.day between changed_days.download_date
-                and changed_days.download_date + interval '1' month + interval '3' day
-        )
 
 ),
 
@@ -104,22 +101,12 @@ history as (
 
     select grid.*
     from grid
-    inner join (
-        select
-            package,
-            min(day) - interval '31' day as first_day,
-            max(day) as last_day
-        from days
-        group by package
-    ) as needed
-        on
-            grid.package = needed.package
-            and grid.day between needed.first_day and needed.last_day
+    where {{ in_ranges('grid.day', history) }}
 
 ),
 
 {% else %}
-days as (
+cells as (
 
     select * from grid
 
@@ -164,6 +151,7 @@ series as (
 
 windowed as (
 
+    -- dense daily rows: row-based windows are calendar-day windows
     select
         *,
         avg(downloads) over (
@@ -171,40 +159,51 @@ windowed as (
         ) as mean_7d,
         avg(downloads) over (
             partition by package order by day rows between 29 preceding and current row
-        ) as mean_30d
+        ) as mean_30d,
+        -- the last 32 days, oldest first: the same day a week and a month ago are read from it
+        array_agg(downloads) over (
+            partition by package order by day rows between 31 preceding and current row
+        ) as recent
     from series
+
+),
+
+compared as (
+
+    select
+        *,
+        case
+            when cardinality(recent) > 7 then element_at(recent, cardinality(recent) - 7)
+        end as week_before,
+        case
+            when cardinality(recent) > date_diff('day', day - interval '1' month, day)
+                then element_at(recent, cardinality(recent) - date_diff('day', day - interval '1' month, day))
+        end as month_before
+    from windowed
 
 ),
 
 final as (
 
     select
-        days.package,
-        days.day as download_date,
-        windowed.downloads,
-        windowed.downloads_with_mirrors,
+        cells.package,
+        cells.day as download_date,
+        compared.downloads,
+        compared.downloads_with_mirrors,
         case
-            when days.day >= days.first_download_date + interval '6' day then windowed.mean_7d
+            when cells.day >= cells.first_download_date + interval '6' day then compared.mean_7d
         end as downloads_ma_7d,
         case
-            when days.day >= days.first_download_date + interval '29' day then windowed.mean_30d
+            when cells.day >= cells.first_download_date + interval '29' day then compared.mean_30d
         end as downloads_ma_30d,
-        {{ pct_change('windowed.downloads', 'week_before.downloads') }} as downloads_wow_pct_change,
-        {{ pct_change('windowed.downloads', 'month_before.downloads') }} as downloads_mom_pct_change,
-        windowed.load_date as loaded_through
-    from days
-    inner join windowed
+        {{ pct_change('compared.downloads', 'compared.week_before') }} as downloads_wow_pct_change,
+        {{ pct_change('compared.downloads', 'compared.month_before') }} as downloads_mom_pct_change,
+        compared.load_date as loaded_through
+    from cells
+    inner join compared
         on
-            days.package = windowed.package
-            and days.day = windowed.day
-    left join series as week_before
-        on
-            days.package = week_before.package
-            and week_before.day = days.day - interval '7' day
-    left join series as month_before
-        on
-            days.package = month_before.package
-            and month_before.day = days.day - interval '1' month
+            cells.package = compared.package
+            and cells.day = compared.day
 
 )
 

@@ -1,10 +1,8 @@
 {#-
-    Commit authors of each repository, ranked. One row per repository and contributor_id (GitHub login,
-    else noreply-address login, else `email:<address>`). commits counts commits on the default branch
-    by UTC author date; commits_trailing_365d those authored in the 365 days ending with the as-of date
-    (the latest load or activity date of the GitHub data). Ranks are among humans (bots get null):
-    rank() by commits, most first, ties share a rank; rank_trailing_365d only for authors with commits
-    in the window. Rebuilt every run (ranks move whenever anyone commits or the window slides).
+    Commit authors of each repository, ranked; definitions in _gold__models.yml. Counts come from
+    the author-month facts (all time, and the whole months inside the trailing window) and the
+    author-day facts of the window's first, partial month. Rebuilt every run (ranks move whenever
+    anyone commits or the window slides).
 -#}
 
 with
@@ -21,6 +19,12 @@ repo_contributors as (
 
 ),
 
+author_months as (
+
+    select * from {{ ref('fct_author_commit_months') }}
+
+),
+
 author_days as (
 
     select * from {{ ref('fct_author_commit_days') }}
@@ -29,27 +33,76 @@ author_days as (
 
 as_of as (
 
-    select {{ greatest_of(['max(last_activity_on)', 'max(load_date)']) }} as as_of_date
+    select
+        {{ activity_as_of() }} as as_of_date,
+        -- the trailing 365 days are as_of_date - 364 .. as_of_date
+        date_add('day', -364, {{ activity_as_of() }}) as window_start,
+        date_trunc('month', date_add('day', -364, {{ activity_as_of() }})) as window_start_month
     from repositories
+
+),
+
+all_time as (
+
+    select
+        repo,
+        contributor_id,
+        sum(commits) as commits,
+        max(load_date) as load_date
+    from author_months
+    group by repo, contributor_id
+
+),
+
+trailing as (
+
+    -- whole months after the window's first month
+    select
+        author_months.repo,
+        author_months.contributor_id,
+        author_months.commits
+    from author_months
+    cross join as_of
+    where author_months.month > as_of.window_start_month
+
+    union all
+
+    -- the days of the window's first month that are inside the window
+    select
+        author_days.repo,
+        author_days.contributor_id,
+        author_days.commits
+    from author_days
+    where
+        author_days.authored_on >= (select window_start from as_of)
+        and author_days.authored_on < (select window_start_month from as_of) + interval '1' month
+
+),
+
+trailing_counts as (
+
+    select
+        repo,
+        contributor_id,
+        sum(commits) as commits
+    from trailing
+    group by repo, contributor_id
 
 ),
 
 counts as (
 
     select
-        author_days.repo,
-        author_days.contributor_id,
-        sum(author_days.commits) as commits,
-        coalesce(
-            sum(author_days.commits) filter (
-                where author_days.authored_on > as_of.as_of_date - interval '365' day
-            ),
-            0
-        ) as commits_trailing_365d,
-        max(author_days.load_date) as load_date
-    from author_days
-    cross join as_of
-    group by author_days.repo, author_days.contributor_id
+        all_time.repo,
+        all_time.contributor_id,
+        all_time.commits,
+        coalesce(trailing_counts.commits, 0) as commits_trailing_365d,
+        all_time.load_date
+    from all_time
+    left join trailing_counts
+        on
+            all_time.repo = trailing_counts.repo
+            and all_time.contributor_id = trailing_counts.contributor_id
 
 ),
 

@@ -6,6 +6,8 @@
     )
 }}
 
+{%- set cutoff = watermark_cutoff() if is_incremental() else none %}
+
 {#-
     Everyone seen as a commit author, issue / pull request author or commenter, by contributor_id (the
     GitHub login, else the login of a noreply address, else `email:<address>`, else `name:<name>`).
@@ -25,7 +27,7 @@ commits as (
         load_date
     from {{ ref('fct_commits') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+        where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -41,7 +43,7 @@ items as (
     where
         author_id is not null
         {%- if is_incremental() %}
-            and load_date > {{ watermark_cutoff() }}
+            and load_date > {{ cutoff }}
         {%- endif %}
 
 ),
@@ -57,7 +59,7 @@ comments as (
     where
         commenter_id is not null
         {%- if is_incremental() %}
-            and load_date > {{ watermark_cutoff() }}
+            and load_date > {{ cutoff }}
         {%- endif %}
 
 ),

@@ -6,6 +6,8 @@
     )
 }}
 
+{%- set cutoff = watermark_cutoff() if is_incremental() else none %}
+
 {#-
     One row per PyPI package seen in any PyPI entity; attributes come from its latest daily `info`
     snapshot. Incremental like dim_repositories (recombined with the stored row).
@@ -17,7 +19,7 @@ snapshots as (
 
     select * from {{ ref('stg_pypi__projects') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+        where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -26,7 +28,7 @@ downloads as (
 
     select package, download_date, load_date from {{ ref('stg_pypi__downloads') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+        where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -35,7 +37,7 @@ releases as (
 
     select package, load_date from {{ ref('stg_pypi__releases') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+        where load_date > {{ cutoff }}
     {%- endif %}
 
 ),

@@ -6,6 +6,8 @@
     )
 }}
 
+{%- set cutoff = watermark_cutoff() if is_incremental() else none %}
+
 {#-
     One row per repository seen in any GitHub entity. Attributes come from its latest daily snapshot;
     first / last activity are the earliest and latest UTC dates of any commit (author date), issue or
@@ -20,7 +22,7 @@ snapshots as (
 
     select * from {{ ref('stg_github__repos') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+        where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -33,7 +35,7 @@ commits as (
         load_date
     from {{ ref('fct_commits') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+        where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -47,7 +49,7 @@ items as (
         load_date
     from {{ ref('fct_issues_and_pull_requests') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+        where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -60,7 +62,7 @@ comments as (
         load_date
     from {{ ref('fct_issue_comments') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+        where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -73,7 +75,7 @@ releases as (
         load_date
     from {{ ref('fct_releases') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+        where load_date > {{ cutoff }}
     {%- endif %}
 
 ),

@@ -1,42 +1,31 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['repo', 'authored_on'],
+        incremental_strategy='merge',
+        unique_key=['repo', 'contributor_id', 'authored_on'],
         properties={'partitioning': "ARRAY['month(authored_on)']"},
     )
 }}
 
 {#-
-    Commits per repository, author and UTC author day: the grain every commit metric is built from
-    (half the rows of fct_commits, and month-partitioned). Incremental: the (repo, day) pairs that
-    received a new or changed commit are recomputed whole and replace their stored rows
-    (unique_key is the replacement key; the row key is repo + contributor_id + authored_on).
+    Commits per repository, author (contributor_id) and UTC author day: the grain every commit metric
+    is built from (fewer rows than fct_commits, month-partitioned). Incremental: the UTC days that
+    received a new or changed commit are recomputed whole, reading only those days of fct_commits.
 -#}
+
+{%- if is_incremental() %}
+    {%- set changed_days = query_dates(
+        "select authored_on from " ~ ref('fct_commits') ~ " where load_date > " ~ watermark_cutoff()
+    ) %}
+{%- endif %}
 
 with
 
-{% if is_incremental() %}
-changed_days as (
-
-    select distinct
-        repo,
-        authored_on
-    from {{ ref('fct_commits') }}
-    where load_date > {{ watermark_cutoff() }}
-
-),
-
-{% endif %}
 commits as (
 
-    select commits.*
-    from {{ ref('fct_commits') }} as commits
+    select * from {{ ref('fct_commits') }}
     {%- if is_incremental() %}
-        inner join changed_days
-            on
-                commits.repo = changed_days.repo
-                and commits.authored_on = changed_days.authored_on
+        where {{ in_periods('authored_on', 'day', changed_days) }}
     {%- endif %}
 
 ),

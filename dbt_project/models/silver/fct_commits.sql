@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='merge',
-        unique_key=['repo', 'sha'],
+        unique_key=['repo', 'sha', 'authored_on'],
         properties={'partitioning': "ARRAY['month(authored_on)']"},
     )
 }}

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='merge',
-        unique_key=['repo', 'comment_id'],
+        unique_key=['repo', 'comment_id', 'created_on'],
         properties={'partitioning': "ARRAY['month(created_on)']"},
     )
 }}

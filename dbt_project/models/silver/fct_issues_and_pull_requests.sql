@@ -2,10 +2,12 @@
     config(
         materialized='incremental',
         incremental_strategy='merge',
-        unique_key=['repo', 'number'],
+        unique_key=['repo', 'number', 'created_on'],
         properties={'partitioning': "ARRAY['month(created_on)']"},
     )
 }}
+
+{%- set cutoff = watermark_cutoff() if is_incremental() else none %}
 
 {#-
     Issues and pull requests (GitHub numbers both in one sequence), with their first response: the
@@ -24,7 +26,7 @@ changed_items as (
         repo,
         number
     from {{ ref('stg_github__issues') }}
-    where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ cutoff }}
 
     union
 
@@ -32,7 +34,7 @@ changed_items as (
         repo,
         issue_number as number
     from {{ ref('fct_issue_comments') }}
-    where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ cutoff }}
 
 ),
 

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='merge',
         unique_key=['repo', 'snapshot_date'],
-        properties={'partitioning': "ARRAY['year(snapshot_date)']"},
+        properties={'partitioning': "ARRAY['month(snapshot_date)']"},
     )
 }}
 
