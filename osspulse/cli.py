@@ -24,6 +24,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "osspulse.ingest.cli",
     "osspulse.fakeapi.cli",
     "osspulse.demo",
+    "osspulse.workbench.sql",
+    "osspulse.transform.cli",
 )
 
 
