@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "osspulse.fakeapi.cli",
     "osspulse.demo",
     "osspulse.workbench.sql",
+    "osspulse.workbench.docs",
     "osspulse.transform.cli",
 )
 

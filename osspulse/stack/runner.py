@@ -52,7 +52,7 @@ def up(settings: Settings, *, timeout: float = 240.0, only: list[str] | None = N
         svc.bootstrap()  # idempotent and cheap; it also repairs a half-made store
         timings[svc.name] = time.monotonic() - t0
     # Trino and Streamlit boot while Airflow migrates its database.
-    slow = phase(["trino", "streamlit"])
+    slow = phase(["trino", "streamlit", "docs"])
     for svc in slow:
         _start(svc)
     airflow = phase(["airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"])

@@ -417,6 +417,28 @@ class Streamlit(Service):
         return http_ok(f"http://{self.settings.bind_host}:{self.settings.streamlit_port}/_stcore/health")
 
 
+# --- dbt docs site ----------------------------------------------------------------------------------
+
+
+@dataclass
+class DocsSite(Service):
+    """Serves the dbt docs site that ``transform_dbt`` (or ``osspulse docs generate``) publishes."""
+
+    name: str = "docs"
+    port_settings: tuple[str, ...] = ("docs_port",)
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "osspulse.cli", "docs", "serve"]
+
+    def env(self) -> dict[str, str]:
+        keep = {k: v for k, v in os.environ.items() if k.startswith("OSSPULSE_")}
+        return {**super().env(), **keep}
+
+    def health(self) -> tuple[bool, str]:
+        ok, _ = http_ok(f"http://{self.settings.bind_host}:{self.settings.docs_port}/")
+        return ok, "serving" if ok else "not answering"
+
+
 # --- API simulator (demo and tests only) -----------------------------------------------------------
 
 
@@ -455,6 +477,7 @@ def all_services(settings: Settings) -> list[Service]:
         Minio(settings),
         Trino(settings),
         Streamlit(settings),
+        DocsSite(settings),
         Airflow(settings, component="api-server"),
         Airflow(settings, component="scheduler"),
         Airflow(settings, component="dag-processor"),
