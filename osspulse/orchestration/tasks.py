@@ -184,3 +184,53 @@ def spark_submit_env() -> dict[str, str]:
         "SPARK_LOCAL_IP": s.bind_host,
         "TZ": "UTC",
     }
+
+
+# --- transform ------------------------------------------------------------------------------------
+
+
+def dbt_environment() -> dict[str, str]:
+    """Write the tracked-set seeds and return the dbt profile's environment for this run."""
+    from osspulse.transform.dbt import DbtTarget, dbt_env, prepare
+
+    s = current_settings()
+    target = DbtTarget(run_tag="airflow")
+    prepare(s, target)
+    return dbt_env(s, target)
+
+
+def record_health(run_id: str) -> None:
+    """Test results and DAG runs into gold, docs site regenerated; every step is tried, failures raised."""
+    from osspulse.orchestration import health
+    from osspulse.workbench import docs
+
+    s = current_settings()
+    steps = {
+        "dbt test results": lambda: health.record_dbt_tests(s, run_id),
+        "pipeline runs": lambda: health.record_pipeline_runs(s),
+        "dbt docs": lambda: docs.generate(s),
+    }
+    failures = []
+    for name, step in steps.items():
+        try:
+            step()
+        except Exception as exc:  # record what can be recorded, then fail naming the rest
+            log.exception("recording %s failed", name)
+            failures.append(f"{name}: {exc}")
+    if failures:
+        raise RuntimeError("; ".join(failures))
+
+
+def ensure_dbt_manifest(s: Settings) -> bool:
+    """``dbt parse`` when the manifest cosmos renders ``transform_dbt`` from is missing or stale."""
+    from osspulse.transform.dbt import PROJECT_DIR, DbtTarget, prepare, run_dbt
+
+    manifest = PROJECT_DIR / "target" / "manifest.json"
+    prepare(s, DbtTarget())
+    sources = [PROJECT_DIR / "dbt_project.yml", *PROJECT_DIR.glob("*/**/*.*")]
+    newest = max(p.stat().st_mtime for p in sources if p.is_file() and "target" not in p.parts)
+    if manifest.exists() and manifest.stat().st_mtime >= newest:
+        return False
+    log.info("dbt parse: the manifest of transform_dbt is missing or older than the project")
+    run_dbt(s, ["parse"], DbtTarget(), capture=True, check=True)
+    return True

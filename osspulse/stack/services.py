@@ -354,6 +354,9 @@ class Airflow(Service):
             log.info("migrating the Airflow metadata database (first start only)")
             self._airflow_cli([airflow_bin, "db", "migrate"])
             stamp.touch()
+        from osspulse.orchestration.tasks import ensure_dbt_manifest
+
+        ensure_dbt_manifest(self.settings)  # transform_dbt is rendered from it
         pools = json.dumps(self.pools(), sort_keys=True, indent=2)
         pools_file = self.home / "pools.json"
         if not pools_file.exists() or pools_file.read_text() != pools:

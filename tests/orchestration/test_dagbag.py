@@ -75,12 +75,29 @@ def test_assets_link_ingest_to_load_to_transform(dagbag):
     assert all(produced[a.name] == {"load_iceberg"} for a in RAW.values())
     assert produced[GOLD.name] == {"transform_dbt"}
 
+    def names(condition) -> set[str]:  # an Asset, or AssetAny/AssetAll of conditions
+        nested = getattr(condition, "objects", None)
+        return set().union(*(names(c) for c in nested)) if nested is not None else {condition.name}
+
     def consumed(dag_id: str) -> set[str]:
-        condition = dagbag.dags[dag_id].timetable.asset_condition
-        return {asset.name for asset in condition.iter_assets().values()}
+        return names(dagbag.dags[dag_id].timetable.asset_condition)
 
     assert consumed("load_iceberg") == {"staging.github", "staging.pypi"}
     assert consumed("transform_dbt") == {"lake.raw"}
+
+
+def test_transform_dbt_has_a_task_per_model_and_its_tests(dagbag):
+    import json
+
+    manifest = json.loads((DAGS.parent / "dbt_project" / "target" / "manifest.json").read_text())
+    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    tasks = {t.task_id for t in dagbag.dags["transform_dbt"].tasks}
+    assert {f"dbt.{m}.run" for m in models} <= tasks
+    tested = {
+        n["attached_node"].split(".")[-1] for n in manifest["nodes"].values() if n["resource_type"] == "test"
+    }
+    assert {f"dbt.{m}.test" for m in tested if m in models} <= tasks
+    assert "source_freshness" in tasks and "record_health" in tasks
 
 
 def test_load_iceberg_submits_one_spark_job_per_entity(dagbag):
