@@ -14,7 +14,6 @@ from osspulse.stack import runner
 from tests.helpers import files_containing
 
 
-
 def listening_sockets() -> dict[int, list[tuple[str, int]]]:
     """inode -> [(address, port)] of every listening TCP socket, from /proc/net/tcp{,6}."""
     sockets: dict[int, list[tuple[str, int]]] = {}
