@@ -42,6 +42,10 @@ lint: ## ruff (python) and sqlfluff (dbt models)
 	@$(BIN)/ruff check osspulse dags spark_jobs tests
 	@$(BIN)/ruff format --check osspulse dags spark_jobs tests
 
+.PHONY: audit
+audit: ## pip-audit of requirements.lock (accepted findings: security/known-vulnerabilities.toml)
+	@$(BIN)/python -m osspulse.audit
+
 .PHONY: test
 test: setup lint ## lint, then unit and integration tests against the real native stack
 	@$(PYTEST) -v --timeout=1800 --junitxml=artifacts/junit.xml

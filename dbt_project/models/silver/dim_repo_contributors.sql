@@ -31,8 +31,8 @@ appearances as (
         repo,
         contributor_id,
         bool_or(is_bot) as is_bot,
-        min(author_date) as first_commit_at,
-        max(author_date) as last_commit_at,
+        {{ utc('min(author_date)') }} as first_commit_at,
+        {{ utc('max(author_date)') }} as last_commit_at,
         array_agg(distinct authored_on) as commit_dates,
         max(load_date) as load_date
     from commits
