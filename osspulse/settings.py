@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     # --- Serving ------------------------------------------------------------------------------------
     streamlit_port: Port = 8501
     docs_port: Port = 8082
+    dashboard_cache_ttl_s: int = Field(300, ge=0, description="How long the dashboard caches a query result")
+    dashboard_schema: str = Field(
+        "gold", pattern=r"^[a-z][a-z0-9_]*$", description="Schema the dashboard reads (another only in development)"
+    )
 
     # --- Sources ------------------------------------------------------------------------------------
     github_api_url: str = "https://api.github.com"

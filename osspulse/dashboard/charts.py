@@ -1,0 +1,193 @@
+"""Plotly figures (pure builders) and :func:`show`, which draws one with its CSV download button."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+def _layout(fig: go.Figure, *, y_title: str = "", percent: bool = False, height: int = 320) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        hovermode="x unified",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        yaxis_title=y_title,
+    )
+    fig.update_yaxes(rangemode="tozero")
+    if percent:
+        fig.update_yaxes(tickformat=".0%", rangemode="normal")
+    return fig
+
+
+def lines(
+    frame: pd.DataFrame,
+    x: str,
+    series: Mapping[str, str],
+    *,
+    y_title: str = "",
+    percent: bool = False,
+    x_range: Sequence[date] | None = None,
+    dashed: Sequence[str] = (),
+) -> go.Figure:
+    """One line per column of ``series`` (column -> legend label)."""
+    fig = go.Figure()
+    for i, (column, label) in enumerate(series.items()):
+        if column not in frame:
+            continue
+        fig.add_scatter(
+            x=frame[x],
+            y=frame[column],
+            name=label,
+            mode="lines+markers" if len(frame) < 40 else "lines",
+            line={"color": PALETTE[i % len(PALETTE)], "dash": "dash" if column in dashed else "solid"},
+        )
+    if x_range:
+        fig.update_xaxes(range=_padded(x_range))
+    return _layout(fig, y_title=y_title, percent=percent)
+
+
+def bars(
+    frame: pd.DataFrame,
+    x: str,
+    series: Mapping[str, str],
+    *,
+    y_title: str = "",
+    horizontal: bool = False,
+    stacked: bool = False,
+    x_range: Sequence[date] | None = None,
+) -> go.Figure:
+    fig = go.Figure()
+    for i, (column, label) in enumerate(series.items()):
+        if column not in frame:
+            continue
+        color = PALETTE[i % len(PALETTE)]
+        if horizontal:
+            fig.add_bar(y=frame[x], x=frame[column], name=label, orientation="h", marker_color=color)
+        else:
+            fig.add_bar(x=frame[x], y=frame[column], name=label, marker_color=color)
+    fig.update_layout(barmode="stack" if stacked else "group")
+    if x_range and not horizontal:
+        fig.update_xaxes(range=_padded(x_range))
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+        fig.update_layout(hovermode="y unified")
+        return _layout(fig, y_title="", height=max(240, 22 * len(frame) + 60)).update_layout(
+            hovermode="y unified"
+        )
+    return _layout(fig, y_title=y_title)
+
+
+def shares(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    category: str,
+    value: str,
+    area: bool = True,
+    x_range: Sequence[date] | None = None,
+) -> go.Figure:
+    """Stacked shares (0..1) per category over time, categories in a stable order."""
+    fig = go.Figure()
+    order = sorted(frame[category].unique(), key=_natural_key)
+    for i, name in enumerate(order):
+        part = frame[frame[category] == name]
+        color = PALETTE[i % len(PALETTE)]
+        if area:
+            fig.add_scatter(
+                x=part[x],
+                y=part[value],
+                name=str(name),
+                stackgroup="one",
+                mode="lines",
+                line={"color": color},
+            )
+        else:
+            fig.add_bar(x=part[x], y=part[value], name=str(name), marker_color=color)
+    if not area:
+        fig.update_layout(barmode="stack")
+    if x_range:
+        fig.update_xaxes(range=_padded(x_range))
+    return _layout(fig, y_title="share of downloads", percent=True).update_yaxes(range=[0, 1])
+
+
+def by_subject(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    subject: str,
+    value: str,
+    colors: Mapping[str, str],
+    x_range: Sequence[date],
+    y_title: str = "",
+    percent: bool = False,
+) -> go.Figure:
+    """One line per subject on shared axes (the Compare page)."""
+    fig = go.Figure()
+    for name, part in frame.groupby(subject, sort=True):
+        fig.add_scatter(
+            x=part[x],
+            y=part[value],
+            name=str(name),
+            mode="lines+markers" if len(part) < 40 else "lines",
+            line={"color": colors.get(str(name), PALETTE[0])},
+        )
+    fig.update_xaxes(range=_padded(x_range))
+    return _layout(fig, y_title=y_title, percent=percent, height=280)
+
+
+def _padded(x_range: Sequence[date]) -> list[str]:
+    """The date range as axis bounds, half a day wider on each side so end points are not cut."""
+    start, end = x_range
+    return [f"{start - timedelta(days=1)}T12:00:00", f"{end}T12:00:00"]
+
+
+def _natural_key(text: object) -> tuple[object, ...]:
+    """ "3.9" < "3.10"; words sort as words."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", str(text)))
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def show(fig: go.Figure, frame: pd.DataFrame, *, key: str, file_name: str) -> None:
+    """Draw ``fig`` and, under it, a button that downloads ``frame`` (the chart's data) as CSV."""
+    st.plotly_chart(fig, key=f"chart-{key}", config=PLOTLY_CONFIG)
+    download(frame, key=key, file_name=file_name)
+
+
+def download(frame: pd.DataFrame, *, key: str, file_name: str, label: str = "Download CSV") -> None:
+    st.download_button(
+        label,
+        data=csv_bytes(frame),
+        file_name=f"{slug(file_name)}.csv",
+        mime="text/csv",
+        key=f"csv-{key}",
+        on_click="ignore",
+        icon=":material/download:",
+        type="tertiary",
+    )

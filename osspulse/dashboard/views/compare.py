@@ -1,0 +1,146 @@
+"""Compare: any repositories and packages (or a tracked.yml group), every measure on shared axes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from osspulse.dashboard import charts, comparison, data, queries
+from osspulse.dashboard.context import PageContext, current, keep
+
+NO_GROUP = "—"
+SCALES = ("Absolute", "Normalised")
+
+
+def _split(text: str | None, options: tuple[str, ...]) -> list[str]:
+    return [x for x in (text or "").split(",") if x in options]
+
+
+def _init_state(ctx: PageContext) -> None:
+    """First visit: the selection from the URL (?group=, ?repos=a,b, ?packages=c), else everything."""
+    state, params = st.session_state, st.query_params
+    if "cmp_repos" in state:
+        return
+    group = params.get("group")
+    if group in ctx.groups:
+        repos, packages = ctx.group_members(group)
+        state["cmp_group"] = group
+    elif "repos" in params or "packages" in params:
+        repos, packages = _split(params.get("repos"), ctx.repos), _split(params.get("packages"), ctx.packages)
+        state["cmp_group"] = NO_GROUP
+    else:
+        repos, packages = list(ctx.repos), list(ctx.packages)
+        state["cmp_group"] = NO_GROUP
+    state["cmp_repos"], state["cmp_packages"] = repos, packages
+    state.setdefault("cmp_scale", SCALES[0])
+
+
+def _apply_group() -> None:
+    ctx = current()
+    group = st.session_state["cmp_group"]
+    if group in ctx.groups:
+        st.session_state["cmp_repos"], st.session_state["cmp_packages"] = ctx.group_members(group)
+
+
+def render() -> None:
+    ctx = current()
+    f = ctx.filters
+    st.title("Compare")
+    _init_state(ctx)
+    keep("cmp_group", "cmp_repos", "cmp_packages", "cmp_scale", "cmp_measures")
+    top = st.columns([1, 2, 2, 1])
+    top[0].selectbox("Comparison group", (NO_GROUP, *ctx.groups), key="cmp_group", on_change=_apply_group)
+    repos = top[1].multiselect("Repositories", ctx.repos, key="cmp_repos")
+    packages = top[2].multiselect("Packages", ctx.packages, key="cmp_packages")
+    scale = top[3].radio(
+        "Scale", SCALES, key="cmp_scale", help="Normalised: each series as % of its own peak"
+    )
+    if not repos and not packages:
+        st.info("Pick repositories and/or packages, or a comparison group.")
+        return
+    st.caption(
+        f"{f.start} to {f.end}, by {f.grain} (measures marked monthly are per month), "
+        f"bots {'included' if f.include_bots else 'excluded'}. Every chart shares the same time axis; "
+        + ("each series is shown as % of its own peak." if scale == "Normalised" else "values are absolute.")
+    )
+
+    frame = _load(repos, packages)
+    if frame is None:
+        return
+    available = [m.key for m in comparison.MEASURES if m.key in set(frame.measure)]
+    labels = {m.key: m.label + (" (monthly)" if m.monthly else "") for m in comparison.MEASURES}
+    # measures that became available (a repository added to packages only, say) start selected
+    state = st.session_state
+    appeared = [m for m in available if m not in state.get("_cmp_available", ())]
+    selected = {*state.get("cmp_measures", ()), *appeared}
+    state["cmp_measures"] = [m for m in available if m in selected]
+    state["_cmp_available"] = available
+    chosen = st.multiselect("Measures", available, key="cmp_measures", format_func=labels.get)
+
+    subjects = [*repos, *packages]
+    st.subheader("Side by side")
+    table = comparison.scorecard(frame, subjects, chosen)
+    shown = table.astype(object)
+    for i, key in enumerate(chosen):
+        for subject in subjects:
+            shown.loc[i, subject] = comparison.format_cell(key, table.loc[i, subject])
+    st.table(shown.set_index("measure"))
+    charts.download(table, key="compare-table", file_name=f"compare-summary-{f.start}-{f.end}")
+
+    normalised = scale == "Normalised"
+    plotted = comparison.normalise(frame) if normalised else frame.assign(shown=frame["value"])
+    colors = {s: charts.PALETTE[i % len(charts.PALETTE)] for i, s in enumerate(subjects)}
+    x_range = (queries.period_start(f.grain, f.start), f.end)
+    charts.download(
+        plotted.rename(columns={"shown": "plotted"}),
+        key="compare-all",
+        file_name=f"compare-{f.grain}-{f.start}-{f.end}",
+        label="Download every series as CSV",
+    )
+    for i in range(0, len(chosen), 2):
+        columns = st.columns(2)
+        for column, key in zip(columns, chosen[i : i + 2], strict=False):
+            m = comparison.BY_KEY[key]
+            part = plotted[plotted.measure == key]
+            with column:
+                st.markdown(f"**{labels[key]}**")
+                fig = charts.by_subject(
+                    part,
+                    x="period",
+                    subject="subject",
+                    value="shown",
+                    colors=colors,
+                    x_range=x_range,
+                    y_title="% of peak" if normalised and not m.percent else "",
+                    percent=m.percent,
+                )
+                out = part[["subject", "period", "value"]].rename(columns={"value": key})
+                if normalised:
+                    out = out.assign(percent_of_peak=part["shown"])
+                charts.show(fig, out, key=f"compare-{key}", file_name=f"compare-{key}-{f.grain}")
+
+
+def _load(repos: list[str], packages: list[str]) -> pd.DataFrame | None:
+    f = current().filters
+    t = data.table
+    repo_frames: list[pd.DataFrame | None] = []
+    package_frames: list[pd.DataFrame | None] = []
+    if repos:
+        repo_frames = [
+            data.fetch(
+                queries.compare_repo_activity(t, repos, f.grain, f.start, f.end, f.include_bots), "activity"
+            ),
+            data.fetch(queries.compare_repo_stars(t, repos, f.grain, f.start, f.end), "stars and forks"),
+            data.fetch(queries.compare_repo_monthly(t, repos, f.start, f.end), "responsiveness"),
+        ]
+    if packages:
+        package_frames = [
+            data.fetch(queries.compare_package_downloads(t, packages, f.grain, f.start, f.end), "downloads"),
+            data.fetch(queries.compare_package_monthly(t, packages, f.start, f.end), "package releases"),
+        ]
+    if any(x is None for x in (*repo_frames, *package_frames)):
+        return None
+    return pd.concat(
+        [comparison.long_frame(repo_frames, "repo"), comparison.long_frame(package_frames, "package")],
+        ignore_index=True,
+    )

@@ -1,0 +1,123 @@
+"""Packages: one PyPI package's downloads (moving averages, % change), Python versions, OS, releases."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from osspulse.dashboard import charts, data, formatting, queries
+from osspulse.dashboard.context import choose_one, current
+from osspulse.dashboard.views.overview import downloads_change
+
+CHANGE_LABELS = {
+    "downloads_wow_pct_change": "vs a week before",
+    "downloads_mom_pct_change": "vs a month before",
+}
+
+
+def render() -> None:
+    ctx = current()
+    f = ctx.filters
+    st.title("Packages")
+    package = choose_one("Package", ctx.packages, key="package", param="package")
+    if package is None:
+        st.info("No package has download data in gold yet.")
+        return
+    t = data.table
+    name = charts.slug(package)
+    as_of = ctx.bounds.pypi_as_of
+    st.caption(
+        f"{f.start} to {f.end}, by {f.grain}. Downloads are pypistats' `overall` without mirrors; the "
+        f"30-day window ends at the data's as-of date **{as_of}**, not today."
+        + formatting.partial_period_note(f.grain, as_of)
+    )
+
+    headlines = data.fetch(queries.package_headlines(t, as_of), "download figures") if as_of else None
+    if headlines is not None:
+        match = headlines[headlines.package == package]
+        if not match.empty:
+            row = match.iloc[0].to_dict()
+            a, b, c = st.columns(3)
+            a.metric(
+                "Downloads, 30 days",
+                formatting.integer(row["downloads_30d"]),
+                formatting.percent_change(downloads_change(row)),
+                delta_description="vs the 30 days before",
+            )
+            b.metric("Downloads, previous 30 days", formatting.integer(row["downloads_previous_30d"]))
+            c.metric("Daily average, 30 days", formatting.integer(row["downloads_30d"] / 30))
+
+    downloads = data.fetch(queries.package_downloads(t, package, f.grain, f.start, f.end), "downloads")
+    if downloads is not None:
+        left, right = st.columns(2)
+        with left:
+            st.subheader(f"Downloads per {f.grain}")
+            series = {"downloads": "downloads"}
+            if f.grain == "day":
+                series |= {"downloads_ma_7d": "7-day average", "downloads_ma_30d": "30-day average"}
+            else:
+                st.caption("Moving averages (7 and 30 days) are drawn at daily granularity.")
+            fig = charts.lines(
+                downloads,
+                "period",
+                series,
+                dashed=("downloads_ma_7d", "downloads_ma_30d"),
+                x_range=f.x_range(),
+            )
+            charts.show(fig, downloads, key="downloads", file_name=f"{name}-downloads-{f.grain}")
+        with right:
+            st.subheader("Change")
+            changes = {c: CHANGE_LABELS[c] for c in CHANGE_LABELS if c in downloads}
+            if f.grain == "week":
+                changes = {"downloads_wow_pct_change": "vs the week before"}
+            elif f.grain == "month":
+                changes = {"downloads_mom_pct_change": "vs the month before"}
+            st.caption("Change of the period's downloads against the same span before.")
+            fig = charts.lines(downloads, "period", changes, percent=True, x_range=f.x_range())
+            charts.show(
+                fig, downloads[["period", *changes]], key="change", file_name=f"{name}-change-{f.grain}"
+            )
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Python versions (monthly)")
+        python = data.fetch(queries.download_shares(t, "python", package, f.start, f.end), "Python versions")
+        if python is not None:
+            st.caption("Share of the month's downloads among those that report a Python version.")
+            fig = charts.shares(
+                python, x="period", category="category", value="share_of_known", x_range=f.x_range("month")
+            )
+            charts.show(fig, python, key="python", file_name=f"{name}-python-versions-monthly")
+    with right:
+        st.subheader("Operating systems (monthly)")
+        systems = data.fetch(queries.download_shares(t, "os", package, f.start, f.end), "operating systems")
+        if systems is not None:
+            st.caption("Share of the month's downloads among those that report an OS.")
+            fig = charts.shares(
+                systems,
+                x="period",
+                category="category",
+                value="share_of_known",
+                area=False,
+                x_range=f.x_range("month"),
+            )
+            charts.show(fig, systems, key="os", file_name=f"{name}-os-monthly")
+
+    st.subheader("Releases (PyPI, monthly)")
+    releases = data.fetch(queries.release_cadence(t, "package", package, f.start, f.end), "releases")
+    if releases is not None:
+        if releases.empty:
+            st.info("No release in the date range.")
+        else:
+            last = releases.iloc[-1]
+            st.caption(
+                f"{int(releases.releases.sum())} versions released in the range (yanked ones included); "
+                f"{formatting.integer(last.days_since_last_release)} days since the last one "
+                f"at the end of {last.period:%Y-%m}."
+            )
+            fig = charts.bars(
+                releases,
+                "period",
+                {"stable_releases": "stable", "releases": "all versions"},
+                x_range=f.x_range("month"),
+            )
+            charts.show(fig, releases, key="releases", file_name=f"{name}-releases-monthly")
