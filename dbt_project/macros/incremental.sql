@@ -77,3 +77,24 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{#- Run `sql` while the model executes and return its rows (lists of values); [] at parse time. -#}
+{% macro query_rows(sql) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {{ return(run_query(sql).rows | map('list') | list) }}
+{%- endmacro %}
+
+{#- A predicate: (repo, number) is one of `rows` ([repo, number] pairs); also filters on number alone,
+    which Trino can check against file statistics. -#}
+{% macro repo_number_in(rows, repo='repo', number='number') -%}
+    (
+        {{ number }} in ({% for row in rows %}{{ row[1] }}{{ ', ' if not loop.last }}{% endfor %})
+        and ({{ repo }}, {{ number }}) in (
+            {%- for row in rows -%}
+                ('{{ row[0] | replace("'", "''") }}', {{ row[1] }}){{ ', ' if not loop.last }}
+            {%- endfor -%}
+        )
+    )
+{%- endmacro %}

@@ -36,6 +36,7 @@ from osspulse.settings import REPO_ROOT, Settings, get_settings
 
 log = logging.getLogger("bench.dbt")
 
+_NODE_RE = re.compile(r'"node_id": "[a-z_]+\.[a-z_]+\.([A-Za-z0-9_]+)"')
 _SIZE_UNITS = {"B": 1, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "PB": 1e15}
 _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -65,6 +66,8 @@ class BuildFigures:
     bytes_read: float = 0.0
     cpu_s: float = 0.0
     ok: bool = True
+    #: per dbt node (model, seed; "-" for dbt's own catalog queries): queries, rows read, query seconds
+    per_node: dict[str, list[float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -117,11 +120,18 @@ class QueryCollector:
         fig = BuildFigures(name, wall_s=round(wall_s, 1), ok=ok)
         for info in self.queries.values():
             stats = info.get("queryStats", {})
+            rows = int(stats.get("rawInputPositions", 0))
             fig.queries += 1
-            fig.rows_read += int(stats.get("rawInputPositions", 0))
+            fig.rows_read += rows
             fig.bytes_read += parse_size(stats.get("rawInputDataSize", "0B"))
             fig.cpu_s += parse_duration(stats.get("totalCpuTime", "0s"))
+            match = _NODE_RE.search(info.get("query", ""))
+            node = fig.per_node.setdefault(match.group(1) if match else "-", [0, 0, 0.0])
+            node[0] += 1
+            node[1] += rows
+            node[2] = round(node[2] + parse_duration(stats.get("elapsedTime", "0s")), 2)
         fig.cpu_s = round(fig.cpu_s, 1)
+        fig.per_node = dict(sorted(fig.per_node.items(), key=lambda item: -item[1][1]))
         return fig
 
 

@@ -12,7 +12,7 @@ raw_commits as (
 
     select * from {{ source('raw', 'github_commits') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ watermark_cutoff() }}
     {%- endif %}
 
 ),

@@ -12,7 +12,7 @@ raw_comments as (
 
     select * from {{ source('raw', 'github_issue_comments') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ watermark_cutoff() }}
     {%- endif %}
 
 ),

@@ -19,7 +19,7 @@ raw_issues as (
 
     select * from {{ source('raw', 'github_issues') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ watermark_cutoff() }}
     {%- endif %}
 
 ),
@@ -86,12 +86,12 @@ final as (
         {{ utc('ranked.closed_at') }} as closed_at,
         {{ utc('ranked.merged_at') }} as merged_at,
         {%- if is_incremental() %}
-            array_sort(array_distinct(concat(
-                coalesce(stored_closings.closed_dates_seen, cast(array[] as array(date))),
-                coalesce(closings.closed_dates, cast(array[] as array(date)))
-            ))) as closed_dates_seen,
+        array_sort(array_distinct(concat(
+            coalesce(stored_closings.closed_dates_seen, cast(array[] as array(date))),
+            coalesce(closings.closed_dates, cast(array[] as array(date)))
+        ))) as closed_dates_seen,
         {%- else %}
-            array_sort(coalesce(closings.closed_dates, cast(array[] as array(date)))) as closed_dates_seen,
+        array_sort(coalesce(closings.closed_dates, cast(array[] as array(date)))) as closed_dates_seen,
         {%- endif %}
         ranked.load_date,
         {{ utc('ranked.fetched_at') }} as fetched_at
@@ -101,10 +101,11 @@ final as (
             ranked.repo = closings.repo
             and ranked.number = closings.number
     {%- if is_incremental() %}
-        left join stored_closings
-            on
-                ranked.repo = stored_closings.repo
-                and ranked.number = stored_closings.number
+    -- stored_closings is read by the incremental branch of the select above
+    left join stored_closings  -- noqa: ST11
+        on
+            ranked.repo = stored_closings.repo
+            and ranked.number = stored_closings.number
     {%- endif %}
     where ranked.version_rank = 1
 

@@ -11,7 +11,7 @@ raw_repos as (
 
     select * from {{ source('raw', 'github_repos') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ watermark_cutoff() }}
     {%- endif %}
 
 ),

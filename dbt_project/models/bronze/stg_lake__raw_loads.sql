@@ -13,7 +13,7 @@ entities as (
     from (
         values
         {% for entity in raw_entities() -%}
-            ('{{ entity.name }}', '{{ entity.system }}'){{ ',' if not loop.last }}
+        ('{{ entity.name }}', '{{ entity.system }}'){{ ',' if not loop.last }}
         {% endfor -%}
     ) as entities (entity, source_system)
 
@@ -24,8 +24,9 @@ entities as (
 
     select
         '{{ entity.name }}' as entity,
-        partition.load_date as load_date,
-        record_count,
+        partition.load_date,
+        -- partition and data are columns of the $partitions table, not table names
+        record_count,  -- noqa: RF03
         data.fetched_at.max as max_fetched_at
     from {{ partitions_table(source('raw', entity.name)) }}
 
@@ -35,10 +36,10 @@ entities as (
 all_partitions as (
 
     {% for entity in raw_entities() %}
-        select * from {{ entity.name }}_partitions
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
+    select * from {{ entity.name }}_partitions
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
     {% endfor %}
 
 ),

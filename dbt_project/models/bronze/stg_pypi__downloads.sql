@@ -11,7 +11,7 @@ raw_downloads as (
 
     select * from {{ source('raw', 'pypi_downloads') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ watermark_cutoff() }}
     {%- endif %}
 
 ),

@@ -11,7 +11,7 @@ raw_projects as (
 
     select * from {{ source('raw', 'pypi_projects') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ watermark_cutoff() }}
     {%- endif %}
 
 ),

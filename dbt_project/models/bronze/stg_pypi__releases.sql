@@ -6,7 +6,7 @@ raw_releases as (
 
     select * from {{ source('raw', 'pypi_releases') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ watermark_cutoff() }}
     {%- endif %}
 
 ),

@@ -22,8 +22,8 @@
         'month',
         window=11,
     ) %}
-    {%- set windows = [] %}
-    {%- for month in months %}
+{%- set windows = [] %}
+{%- for month in months %}
         {%- do windows.append(["date '" ~ month ~ "' - interval '11' month", "date '" ~ month ~ "'"]) %}
     {%- endfor %}
 {%- endif %}
@@ -41,9 +41,7 @@ author_months as (
     select * from {{ ref('fct_author_commit_months') }}
     where
         not is_bot
-        {%- if is_incremental() %}
-            and {{ in_ranges('month', windows) }}
-        {%- endif %}
+        and {{ in_ranges('month', windows) if is_incremental() else 'true' }}
 
 ),
 
@@ -119,10 +117,10 @@ ranked as (
         -- largest counts whichever tied author comes first
         sum(commits) over (
             partition by repo, month
-            order by commits desc, contributor_id
+            order by commits desc, contributor_id asc
             rows between unbounded preceding and current row
         ) as cumulative_commits,
-        row_number() over (partition by repo, month order by commits desc, contributor_id) as author_rank
+        row_number() over (partition by repo, month order by commits desc, contributor_id asc) as author_rank
     from window_authors
 
 ),

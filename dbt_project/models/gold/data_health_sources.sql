@@ -26,10 +26,10 @@ raw_loads as (
 bronze as (
 
     {% for entity in raw_entities() %}
-        select * from {{ entity.bronze }}_stats
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
+    select * from {{ entity.bronze }}_stats
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
     {% endfor %}
 
 ),

@@ -16,7 +16,7 @@
 -#}
 
 {%- if is_incremental() %}
-    {%- set cutoff = watermark_cutoff('loaded_through') %}
+{%- set cutoff = watermark_cutoff('loaded_through') %}
     {%- set months = periods_to_rebuild(
         'month',
         "select item_dates.changed_on from " ~ ref('fct_issues_and_pull_requests') ~ " as items
@@ -97,27 +97,29 @@ item_facts as (
         facts.hours,
         items.load_date
     from items
-    cross join unnest(
-        array[
-            case when items.is_pull_request then 'pr_opened' else 'issue_opened' end,
-            case when items.is_pull_request then 'pr_closed' else 'issue_closed' end,
-            'pr_merged'
-        ],
-        array[
-            date_trunc('month', items.created_on),
-            date_trunc('month', items.closed_on),
-            date_trunc('month', items.merged_on)
-        ],
-        array[
-            {{ hours_between('items.created_at', 'items.first_response_at') }},
-            case when not items.is_pull_request then {{ hours_between('items.created_at', 'items.closed_at') }} end,
-            {{ hours_between('items.created_at', 'items.merged_at') }}
-        ]
-    ) as facts (measure, month, hours)
-    where facts.month is not null
-    {%- if is_incremental() %}
+    cross join
+        unnest(
+            array[
+                case when items.is_pull_request then 'pr_opened' else 'issue_opened' end,
+                case when items.is_pull_request then 'pr_closed' else 'issue_closed' end,
+                'pr_merged'
+            ],
+            array[
+                date_trunc('month', items.created_on),
+                date_trunc('month', items.closed_on),
+                date_trunc('month', items.merged_on)
+            ],
+            array[
+                {{ hours_between('items.created_at', 'items.first_response_at') }},
+                case when not items.is_pull_request then {{ hours_between('items.created_at', 'items.closed_at') }} end,
+                {{ hours_between('items.created_at', 'items.merged_at') }}
+            ]
+        ) as facts (measure, month, hours)
+    where
+        facts.month is not null
+        {%- if is_incremental() %}
         and {{ in_periods('facts.month', 'month', months) }}
-    {%- endif %}
+        {%- endif %}
 
 ),
 

@@ -30,7 +30,7 @@
         'download_date',
         window=34,
     ) %}
-    {%- set history = [["date '" ~ days[0] ~ "' - interval '31' day", "date '" ~ days[-1] ~ "'"]] if days else [] %}
+{%- set history = [["date '" ~ days[0] ~ "' - interval '31' day", "date '" ~ days[-1] ~ "'"]] if days else [] %}
 {%- endif %}
 
 with
@@ -46,9 +46,7 @@ downloads as (
     select * from {{ ref('fct_package_downloads_daily') }}
     where
         metric = 'overall'
-        {%- if is_incremental() %}
-            and {{ in_ranges('download_date', history) }}
-        {%- endif %}
+        and {{ in_ranges('download_date', history) if is_incremental() else 'true' }}
 
 ),
 

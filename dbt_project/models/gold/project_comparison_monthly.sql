@@ -68,7 +68,7 @@ project_months as (
     inner join repo_activity
         on projects.repo = repo_activity.repo
 
-    union
+    union distinct
 
     select
         projects.project,
@@ -76,6 +76,17 @@ project_months as (
     from projects
     inner join downloads
         on projects.package = downloads.package
+
+),
+
+project_bounds as (
+
+    select
+        project,
+        min(month) as first_month,
+        max(month) as last_month
+    from project_months
+    group by project
 
 ),
 
@@ -88,14 +99,7 @@ grid as (
         projects.package,
         months.month
     from projects
-    inner join (
-        select
-            project,
-            min(month) as first_month,
-            max(month) as last_month
-        from project_months
-        group by project
-    ) as bounds
+    inner join project_bounds as bounds
         on projects.project = bounds.project
     cross join unnest(sequence(bounds.first_month, bounds.last_month, interval '1' month)) as months (month)
 

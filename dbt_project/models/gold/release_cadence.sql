@@ -169,7 +169,7 @@ latest as (
         on
             month_ends.subject_type = releases.subject_type
             and month_ends.subject = releases.subject
-            and releases.month <= month_ends.month
+            and month_ends.month >= releases.month
     group by month_ends.subject_type, month_ends.subject, month_ends.month
 
 ),

@@ -33,7 +33,7 @@ author_days as (
 
     select * from {{ ref('fct_author_commit_days') }}
     {%- if is_incremental() %}
-        where {{ in_periods('authored_on', 'day', days) }}
+    where {{ in_periods('authored_on', 'day', days) }}
     {%- endif %}
 
 ),
@@ -143,14 +143,16 @@ item_measures as (
         count_if(events.event = 'merged') as prs_merged,
         max(items.load_date) as load_date
     from items
-    cross join unnest(
-        array['opened', 'closed', 'merged'],
-        array[items.created_on, items.closed_on, items.merged_on]
-    ) as events (event, day)
-    where events.day is not null
-    {%- if is_incremental() %}
+    cross join
+        unnest(
+            array['opened', 'closed', 'merged'],
+            array[items.created_on, items.closed_on, items.merged_on]
+        ) as events (event, day)
+    where
+        events.day is not null
+        {%- if is_incremental() %}
         and {{ in_periods('events.day', 'day', days) }}
-    {%- endif %}
+        {%- endif %}
     group by items.repo, events.day
 
 ),

@@ -73,9 +73,10 @@ trailing as (
         author_days.contributor_id,
         author_days.commits
     from author_days
+    cross join as_of
     where
-        author_days.authored_on >= (select window_start from as_of)
-        and author_days.authored_on < (select window_start_month from as_of) + interval '1' month
+        author_days.authored_on >= as_of.window_start
+        and author_days.authored_on < as_of.window_start_month + interval '1' month
 
 ),
 
@@ -112,7 +113,8 @@ final as (
         counts.repo,
         counts.contributor_id,
         case
-            when counts.contributor_id not like 'email:%'
+            when
+                counts.contributor_id not like 'email:%'
                 and counts.contributor_id not like 'name:%'
                 and counts.contributor_id <> 'unknown'
                 then counts.contributor_id

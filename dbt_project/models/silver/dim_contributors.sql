@@ -27,7 +27,7 @@ commits as (
         load_date
     from {{ ref('fct_commits') }}
     {%- if is_incremental() %}
-        where load_date > {{ cutoff }}
+    where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -43,7 +43,7 @@ items as (
     where
         author_id is not null
         {%- if is_incremental() %}
-            and load_date > {{ cutoff }}
+        and load_date > {{ cutoff }}
         {%- endif %}
 
 ),
@@ -59,7 +59,7 @@ comments as (
     where
         commenter_id is not null
         {%- if is_incremental() %}
-            and load_date > {{ cutoff }}
+        and load_date > {{ cutoff }}
         {%- endif %}
 
 ),
@@ -96,21 +96,22 @@ appearances as (
 
     {%- if is_incremental() %}
 
-        union all
+    union all
 
-        select
-            contributor_id,
-            is_bot,
-            first_seen_on,
-            last_seen_on,
-            load_date
-        from {{ this }}
-        where contributor_id in (
-            select contributor_id from commits
-            union
-            select contributor_id from items
-            union
-            select contributor_id from comments
+    select
+        contributor_id,
+        is_bot,
+        first_seen_on,
+        last_seen_on,
+        load_date
+    from {{ this }}
+    where
+        contributor_id in (
+            select commits.contributor_id from commits
+            union distinct
+            select items.contributor_id from items
+            union distinct
+            select comments.contributor_id from comments
         )
     {%- endif %}
 

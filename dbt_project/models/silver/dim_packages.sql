@@ -19,25 +19,32 @@ snapshots as (
 
     select * from {{ ref('stg_pypi__projects') }}
     {%- if is_incremental() %}
-        where load_date > {{ cutoff }}
+    where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
 
 downloads as (
 
-    select package, download_date, load_date from {{ ref('stg_pypi__downloads') }}
+    select
+        package,
+        download_date,
+        load_date
+    from {{ ref('stg_pypi__downloads') }}
     {%- if is_incremental() %}
-        where load_date > {{ cutoff }}
+    where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
 
 releases as (
 
-    select package, load_date from {{ ref('stg_pypi__releases') }}
+    select
+        package,
+        load_date
+    from {{ ref('stg_pypi__releases') }}
     {%- if is_incremental() %}
-        where load_date > {{ cutoff }}
+    where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -94,27 +101,28 @@ candidates as (
 
     {%- if is_incremental() %}
 
-        union all
+    union all
 
-        select
-            package,
-            latest_version,
-            requires_python,
-            summary,
-            license,
-            first_snapshot_date,
-            last_snapshot_date,
-            date_diff('day', date '1970-01-01', last_snapshot_date) * 2 as snapshot_rank,
-            first_download_date,
-            last_download_date,
-            load_date
-        from {{ this }}
-        where package in (
-            select package from snapshots
-            union
-            select package from downloads
-            union
-            select package from releases
+    select
+        package,
+        latest_version,
+        requires_python,
+        summary,
+        license,
+        first_snapshot_date,
+        last_snapshot_date,
+        date_diff('day', date '1970-01-01', last_snapshot_date) * 2 as snapshot_rank,
+        first_download_date,
+        last_download_date,
+        load_date
+    from {{ this }}
+    where
+        package in (
+            select snapshots.package from snapshots
+            union distinct
+            select downloads.package from downloads
+            union distinct
+            select releases.package from releases
         )
     {%- endif %}
 

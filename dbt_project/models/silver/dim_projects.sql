@@ -20,7 +20,10 @@ project_groups as (
 
     select
         project,
-        array_agg(group_name order by group_name) as group_names
+        array_agg(
+            group_name
+            order by group_name
+        ) as group_names
     from groups
     group by project
 

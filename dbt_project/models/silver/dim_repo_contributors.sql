@@ -20,11 +20,22 @@ commits as (
 
     select * from {{ ref('fct_commits') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ watermark_cutoff() }}
     {%- endif %}
 
 ),
 
+{% if is_incremental() %}
+changed_pairs as (
+
+    select distinct
+        repo,
+        contributor_id
+    from commits
+
+),
+
+{% endif %}
 appearances as (
 
     select
@@ -40,21 +51,21 @@ appearances as (
 
     {%- if is_incremental() %}
 
-        union all
+    union all
 
-        select
-            stored.repo,
-            stored.contributor_id,
-            stored.is_bot,
-            stored.first_commit_at,
-            stored.last_commit_at,
-            stored.commit_dates,
-            stored.load_date
-        from {{ this }} as stored
-        inner join (select distinct repo, contributor_id from commits) as changed
-            on
-                stored.repo = changed.repo
-                and stored.contributor_id = changed.contributor_id
+    select
+        stored.repo,
+        stored.contributor_id,
+        stored.is_bot,
+        stored.first_commit_at,
+        stored.last_commit_at,
+        stored.commit_dates,
+        stored.load_date
+    from {{ this }} as stored
+    inner join changed_pairs as changed
+        on
+            stored.repo = changed.repo
+            and stored.contributor_id = changed.contributor_id
     {%- endif %}
 
 ),

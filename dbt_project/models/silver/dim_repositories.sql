@@ -22,7 +22,7 @@ snapshots as (
 
     select * from {{ ref('stg_github__repos') }}
     {%- if is_incremental() %}
-        where load_date > {{ cutoff }}
+    where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -35,7 +35,7 @@ commits as (
         load_date
     from {{ ref('fct_commits') }}
     {%- if is_incremental() %}
-        where load_date > {{ cutoff }}
+    where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -49,7 +49,7 @@ items as (
         load_date
     from {{ ref('fct_issues_and_pull_requests') }}
     {%- if is_incremental() %}
-        where load_date > {{ cutoff }}
+    where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -62,7 +62,7 @@ comments as (
         load_date
     from {{ ref('fct_issue_comments') }}
     {%- if is_incremental() %}
-        where load_date > {{ cutoff }}
+    where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -75,7 +75,7 @@ releases as (
         load_date
     from {{ ref('fct_releases') }}
     {%- if is_incremental() %}
-        where load_date > {{ cutoff }}
+    where load_date > {{ cutoff }}
     {%- endif %}
 
 ),
@@ -165,26 +165,31 @@ candidates as (
 
     {%- if is_incremental() %}
 
-        union all
+    union all
 
-        select
-            repo,
-            repo_id,
-            full_name,
-            default_branch,
-            language,
-            license_spdx,
-            is_archived,
-            is_fork,
-            created_at,
-            first_snapshot_date,
-            last_snapshot_date,
-            date_diff('day', date '1970-01-01', last_snapshot_date) * 2 as snapshot_rank,
-            first_activity_on,
-            last_activity_on,
-            load_date
-        from {{ this }}
-        where repo in (select repo from snapshots union select repo from activity)
+    select
+        repo,
+        repo_id,
+        full_name,
+        default_branch,
+        language,
+        license_spdx,
+        is_archived,
+        is_fork,
+        created_at,
+        first_snapshot_date,
+        last_snapshot_date,
+        date_diff('day', date '1970-01-01', last_snapshot_date) * 2 as snapshot_rank,
+        first_activity_on,
+        last_activity_on,
+        load_date
+    from {{ this }}
+    where
+        repo in (
+            select snapshots.repo from snapshots
+            union distinct
+            select activity.repo from activity
+        )
     {%- endif %}
 
 ),

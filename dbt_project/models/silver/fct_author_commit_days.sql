@@ -25,7 +25,7 @@ commits as (
 
     select * from {{ ref('fct_commits') }}
     {%- if is_incremental() %}
-        where {{ in_periods('authored_on', 'day', changed_days) }}
+    where {{ in_periods('authored_on', 'day', changed_days) }}
     {%- endif %}
 
 ),

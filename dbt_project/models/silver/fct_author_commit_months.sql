@@ -25,7 +25,7 @@ author_days as (
 
     select * from {{ ref('fct_author_commit_days') }}
     {%- if is_incremental() %}
-        where {{ in_periods('authored_on', 'month', changed_months) }}
+    where {{ in_periods('authored_on', 'month', changed_months) }}
     {%- endif %}
 
 ),

@@ -13,7 +13,7 @@ commits as (
 
     select * from {{ ref('stg_github__commits') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ watermark_cutoff() }}
     {%- endif %}
 
 ),

@@ -13,7 +13,7 @@ comments as (
 
     select * from {{ ref('stg_github__issue_comments') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ watermark_cutoff() }}
     {%- endif %}
 
 ),

@@ -7,47 +7,35 @@
     )
 }}
 
-{%- set cutoff = watermark_cutoff() if is_incremental() else none %}
-
 {#-
-    Issues and pull requests (GitHub numbers both in one sequence), with their first response: the
+    Issues and pull requests (GitHub numbers both in one sequence) with their first response: the
     earliest comment by someone who is neither the item's author nor a bot. Only conversation comments
-    are available (no PR reviews). An incremental run recomputes every item with a new version or a new
-    comment; load_date is the latest load_date among the item and its comments, so an item changed by
-    a comment alone still counts as changed downstream.
+    are available (no PR reviews). load_date is the latest load_date of the item and its comments, so
+    an item changed by a comment alone counts as changed downstream.
+
+    Incremental: the items with a new version, and the items with a new comment (looked up by number),
+    are merged. Comments never change author or time, so an item's first response is the earlier of
+    the stored one and the first qualifying new comment; items new to the table read all their
+    comments (from the earliest creation day among them).
 -#}
+
+{%- if is_incremental() -%}
+{%- set cutoff = watermark_cutoff() -%}
+{%- set comment_only_items = items_with_only_new_comments(cutoff) -%}
+{%- set first_new_day = first_day_of_new_items(cutoff) -%}
+{%- endif %}
 
 with
 
-{% if is_incremental() %}
-changed_items as (
+issues as (
 
-    select
-        repo,
-        number
-    from {{ ref('stg_github__issues') }}
-    where load_date > {{ cutoff }}
-
-    union
-
-    select
-        repo,
-        issue_number as number
-    from {{ ref('fct_issue_comments') }}
-    where load_date > {{ cutoff }}
-
-),
-
-{% endif %}
-items as (
-
-    select issues.*
-    from {{ ref('stg_github__issues') }} as issues
+    select * from {{ ref('stg_github__issues') }}
     {%- if is_incremental() %}
-        inner join changed_items
-            on
-                issues.repo = changed_items.repo
-                and issues.number = changed_items.number
+    -- new versions, and the items whose only news is a comment (looked up by number: numbers grow
+    -- with time, so the list prunes files)
+    where
+        load_date > {{ cutoff }}
+        or {{ repo_number_in(comment_only_items) if comment_only_items else 'false' }}
     {%- endif %}
 
 ),
@@ -55,6 +43,16 @@ items as (
 comments as (
 
     select * from {{ ref('fct_issue_comments') }}
+    {%- if is_incremental() %}
+    where load_date > {{ cutoff }}
+    {%- if first_new_day %}
+
+    union distinct
+
+    select * from {{ ref('fct_issue_comments') }}
+    where created_on >= date '{{ first_new_day[0] }}'
+    {%- endif %}
+    {%- endif %}
 
 ),
 
@@ -62,39 +60,46 @@ authored as (
 
     select
         *,
+        {{ utc_date('created_at') }} as created_on,
         {{ contributor_id('user_login', 'null') }} as author_id
-    from items
+    from issues
 
 ),
 
-item_comments as (
+{% if is_incremental() %}
+stored as (
+
+    select
+        stored.repo,
+        stored.number,
+        stored.first_response_at,
+        stored.load_date
+    from {{ this }} as stored
+    inner join authored
+        on
+            stored.repo = authored.repo
+            and stored.number = authored.number
+            -- the partition column: the lookup reads only the partitions of the changed items
+            and stored.created_on = authored.created_on
+
+),
+
+{% endif %}
+responses as (
 
     select
         authored.repo,
         authored.number,
-        comments.comment_id,
-        comments.created_at,
-        comments.load_date,
-        not comments.is_bot
-        and comments.commenter_id is distinct from authored.author_id as is_response
+        min(comments.created_at) filter (
+            where not comments.is_bot and comments.commenter_id is distinct from authored.author_id
+        ) as first_response_at,
+        max(comments.load_date) as latest_comment_load_date
     from authored
     inner join comments
         on
             authored.repo = comments.repo
             and authored.number = comments.issue_number
-
-),
-
-first_responses as (
-
-    select
-        repo,
-        number,
-        min(created_at) filter (where is_response) as first_response_at,
-        count(*) as comments_loaded,
-        max(load_date) as latest_comment_load_date
-    from item_comments
-    group by repo, number
+    group by authored.repo, authored.number
 
 ),
 
@@ -114,7 +119,7 @@ final as (
         {{ is_bot('authored.author_id', 'authored.user_type') }} as is_bot_author,
         authored.author_association,
         authored.created_at,
-        {{ utc_date('authored.created_at') }} as created_on,
+        authored.created_on,
         authored.updated_at,
         case when authored.state = 'closed' then authored.closed_at end as closed_at,
         case when authored.state = 'closed' then {{ utc_date('authored.closed_at') }} end as closed_on,
@@ -122,18 +127,31 @@ final as (
         {{ utc_date('authored.merged_at') }} as merged_on,
         authored.merged_at is not null as is_merged,
         authored.closed_dates_seen,
-        first_responses.first_response_at,
+        {%- if is_incremental() %}
+        least(
+            coalesce(responses.first_response_at, stored.first_response_at),
+            coalesce(stored.first_response_at, responses.first_response_at)
+        ) as first_response_at,
+        {%- else %}
+        responses.first_response_at,
+        {%- endif %}
         authored.comment_count,
-        coalesce(first_responses.comments_loaded, 0) as comments_loaded,
-        greatest(
-            authored.load_date,
-            coalesce(first_responses.latest_comment_load_date, authored.load_date)
-        ) as load_date
+        {{ greatest_of([
+            'authored.load_date',
+            'responses.latest_comment_load_date',
+            'stored.load_date' if is_incremental() else 'null',
+        ]) }} as load_date
     from authored
-    left join first_responses
+    left join responses
         on
-            authored.repo = first_responses.repo
-            and authored.number = first_responses.number
+            authored.repo = responses.repo
+            and authored.number = responses.number
+    {%- if is_incremental() %}
+    left join stored
+        on
+            authored.repo = stored.repo
+            and authored.number = stored.number
+    {%- endif %}
 
 )
 

@@ -15,7 +15,7 @@ downloads as (
 
     select * from {{ ref('stg_pypi__downloads') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ watermark_cutoff() }}
     {%- endif %}
 
 ),

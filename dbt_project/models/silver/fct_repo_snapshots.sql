@@ -13,7 +13,7 @@ snapshots as (
 
     select * from {{ ref('stg_github__repos') }}
     {%- if is_incremental() %}
-        where load_date > {{ watermark_cutoff() }}
+    where load_date > {{ watermark_cutoff() }}
     {%- endif %}
 
 ),
