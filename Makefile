@@ -41,6 +41,7 @@ demo: setup ## the whole pipeline end to end on simulator data (DATA=DIR replays
 lint: ## ruff (python) and sqlfluff (dbt models)
 	@$(BIN)/ruff check osspulse dags spark_jobs tests
 	@$(BIN)/ruff format --check osspulse dags spark_jobs tests
+	@$(BIN)/sqlfluff lint dbt_project/models --processes 2
 
 .PHONY: audit
 audit: ## pip-audit of requirements.lock (accepted findings: security/known-vulnerabilities.toml)
@@ -78,3 +79,7 @@ clean: ## stop the stack and delete its state (keeps the download cache)
 compose-config: ## check docker-compose.yml with your .env (docker compose config; docs/docker.md)
 	@docker compose version >/dev/null 2>&1 || { echo "no 'docker compose': docker/build-compose-plugin.sh builds the plugin"; exit 1; }
 	@docker compose config --quiet && echo "docker-compose.yml: valid with .env"
+
+.PHONY: bench-dbt
+bench-dbt: ## dbt full refresh vs incremental after one new day on a year of history (wall, rows read)
+	@$(BIN)/python -m osspulse.bench.dbt
