@@ -7,6 +7,7 @@ Nothing queries Trino at import time: the first query happens inside the run, th
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from osspulse.dashboard import data, queries
 from osspulse.dashboard.context import PageContext, projects_from_frame, ready_marker, set_current
@@ -15,16 +16,21 @@ from osspulse.dashboard.queries import GRAINS
 from osspulse.dashboard.views import compare, data_health, overview, packages, repositories
 
 PAGES = {
-    "overview": st.Page(overview.render, title="Overview", icon=":material/dashboard:", default=True),
-    "repositories": st.Page(
-        repositories.render, title="Repositories", icon=":material/code:", url_path="repositories"
-    ),
-    "packages": st.Page(packages.render, title="Packages", icon=":material/package_2:", url_path="packages"),
-    "compare": st.Page(compare.render, title="Compare", icon=":material/compare_arrows:", url_path="compare"),
-    "data-health": st.Page(
-        data_health.render, title="Data health", icon=":material/monitor_heart:", url_path="data-health"
-    ),
+    "overview": (overview.render, "Overview", ":material/dashboard:"),
+    "repositories": (repositories.render, "Repositories", ":material/code:"),
+    "packages": (packages.render, "Packages", ":material/package_2:"),
+    "compare": (compare.render, "Compare", ":material/compare_arrows:"),
+    "data-health": (data_health.render, "Data health", ":material/monitor_heart:"),
 }
+
+
+def navigation(default: str = "overview") -> StreamlitPage:
+    """The pages, each at /<url_path>; ``default`` is also served at /."""
+    pages = [
+        st.Page(render, title=title, icon=icon, url_path=path, default=path == default)
+        for path, (render, title, icon) in PAGES.items()
+    ]
+    return st.navigation(pages)
 
 
 def sidebar(bounds: DataBounds) -> Filters:
@@ -62,10 +68,11 @@ def sidebar(bounds: DataBounds) -> Filters:
     return filters
 
 
-def main() -> None:
+def main(default: str = "overview") -> None:
+    """One script run. ``default`` picks the page served at / (tests render one page this way)."""
     st.set_page_config(page_title="OSS Pulse", page_icon=":material/monitoring:", layout="wide")
     st.session_state["_osspulse_run"] = st.session_state.get("_osspulse_run", 0) + 1
-    page = st.navigation(list(PAGES.values()))
+    page = navigation(default)
 
     t = data.table
     frame = data.fetch(queries.data_bounds(t), "the data's date range")
@@ -84,7 +91,8 @@ def main() -> None:
     set_current(PageContext(filters, bounds, repos, pkgs, projects, groups))
 
     page.run()
-    ready_marker(page.url_path or "overview")
+    ready_marker(page.url_path or default)
 
 
-main()
+if __name__ == "__main__":
+    main()

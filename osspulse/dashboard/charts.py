@@ -87,7 +87,7 @@ def bars(
             fig.add_bar(x=frame[x], y=frame[column], name=label, marker_color=color)
     fig.update_layout(barmode="stack" if stacked else "group")
     if x_range and not horizontal:
-        fig.update_xaxes(range=_padded(x_range))
+        fig.update_xaxes(range=_padded(x_range, _half_step_days(frame[x])))
     if horizontal:
         fig.update_yaxes(autorange="reversed")
         fig.update_layout(hovermode="y unified")
@@ -155,10 +155,17 @@ def by_subject(
     return _layout(fig, y_title=y_title, percent=percent, height=280)
 
 
-def _padded(x_range: Sequence[date]) -> list[str]:
-    """The date range as axis bounds, half a day wider on each side so end points are not cut."""
+def _padded(x_range: Sequence[date], pad_days: float = 0.5) -> list[str]:
+    """The date range as axis bounds, ``pad_days`` wider on each side so end points and bars show whole."""
     start, end = x_range
-    return [f"{start - timedelta(days=1)}T12:00:00", f"{end}T12:00:00"]
+    pad = timedelta(days=pad_days)
+    return [(pd.Timestamp(start) - pad).isoformat(), (pd.Timestamp(end) + pad).isoformat()]
+
+
+def _half_step_days(values: pd.Series) -> float:
+    """Half the usual distance between consecutive dates (half a bar's slot), at least half a day."""
+    days = pd.to_datetime(pd.Series(values)).sort_values().diff().dropna().dt.days
+    return max(0.5, float(days.median()) / 2) if not days.empty else 0.5
 
 
 def _natural_key(text: object) -> tuple[object, ...]:

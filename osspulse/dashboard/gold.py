@@ -73,7 +73,7 @@ def _readable(exc: Exception, s: Settings) -> str:
     from trino import exceptions as tx
 
     if isinstance(exc, tx.TrinoUserError):
-        if exc.error_name == "TABLE_NOT_FOUND":
+        if exc.error_name in ("TABLE_NOT_FOUND", "SCHEMA_NOT_FOUND"):
             return (
                 f"{exc.message}. The gold layer may not be built yet: run the transform_dbt DAG "
                 "(or `make demo`)."
@@ -84,8 +84,9 @@ def _readable(exc: Exception, s: Settings) -> str:
     if isinstance(exc, tx.TrinoQueryError):
         return f"Trino failed running the query ({exc.error_name}): {exc.message}"
     if isinstance(exc, tx.HttpError | tx.TrinoConnectionError | ConnectionError | OSError | TimeoutError):
+        reason = "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
         return (
-            f"Trino at {s.trino_url} is not reachable ({type(exc).__name__}: {exc}). "
+            f"Trino at {s.trino_url} is not reachable ({reason}). "
             "Is the stack up? Check `osspulse stack status`."
         )
     return f"{type(exc).__name__}: {exc}"
