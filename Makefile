@@ -83,3 +83,7 @@ compose-config: ## check docker-compose.yml with your .env (docker compose confi
 .PHONY: bench-dbt
 bench-dbt: ## dbt full refresh vs incremental after one new day on a year of history (wall, rows read)
 	@$(BIN)/python -m osspulse.bench.dbt
+
+.PHONY: bench-dashboard
+bench-dashboard: ## dashboard page load (warm/cold, through Chromium) and Trino time per chart query
+	@$(BIN)/python -m osspulse.bench.dashboard

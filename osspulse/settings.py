@@ -107,7 +107,9 @@ class Settings(BaseSettings):
     docs_port: Port = 8082
     dashboard_cache_ttl_s: int = Field(300, ge=0, description="How long the dashboard caches a query result")
     dashboard_schema: str = Field(
-        "gold", pattern=r"^[a-z][a-z0-9_]*$", description="Schema the dashboard reads (another only in development)"
+        "gold",
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="Schema the dashboard reads (another only in development)",
     )
 
     # --- Sources ------------------------------------------------------------------------------------

@@ -10,7 +10,14 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from osspulse.dashboard import data, queries
-from osspulse.dashboard.context import PageContext, projects_from_frame, ready_marker, set_current
+from osspulse.dashboard.context import (
+    PAGE_STATE,
+    PageContext,
+    keep,
+    projects_from_frame,
+    ready_marker,
+    set_current,
+)
 from osspulse.dashboard.filters import GRAIN_LABELS, DataBounds, Filters, date_range_value, initial_filters
 from osspulse.dashboard.queries import GRAINS
 from osspulse.dashboard.views import compare, data_health, overview, packages, repositories
@@ -72,6 +79,7 @@ def main(default: str = "overview") -> None:
     """One script run. ``default`` picks the page served at / (tests render one page this way)."""
     st.set_page_config(page_title="OSS Pulse", page_icon=":material/monitoring:", layout="wide")
     st.session_state["_osspulse_run"] = st.session_state.get("_osspulse_run", 0) + 1
+    keep(*PAGE_STATE)
     page = navigation(default)
 
     t = data.table

@@ -11,6 +11,18 @@ from osspulse.dashboard.filters import DataBounds, Filters
 
 _KEY = "_osspulse_context"
 
+#: page widgets whose values survive a visit to another page
+PAGE_STATE = (
+    "repo",
+    "package",
+    "contributor_search",
+    "cmp_group",
+    "cmp_repos",
+    "cmp_packages",
+    "cmp_scale",
+    "cmp_measures",
+)
+
 
 @dataclass(frozen=True)
 class Project:
@@ -62,7 +74,7 @@ def current() -> PageContext:
 
 def keep(*keys: str) -> None:
     """Keep page widgets' values across page changes (Streamlit drops the state of widgets a run does
-    not draw; re-assigning the value makes it ordinary session state)."""
+    not draw; re-assigning the value at the start of every run makes it ordinary session state)."""
     for key in keys:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]

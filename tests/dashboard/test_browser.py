@@ -310,8 +310,14 @@ def test_compare_a_group_side_by_side(page, dashboard_url, gold, date_range, das
             assert rows["Downloads (total)"][i] == "—"
         else:
             assert rows["Downloads (total)"][i] == n(downloads[subject]), subject
-    assert chart_count(page) >= 10
+    assert chart_count(page) >= 6
     harness.screenshot(page, dashboard_artifacts / "compare.png")
+
+    # the selection survives a visit to another page
+    nav = page.locator('[data-testid="stSidebarNav"] a')
+    act(page, lambda: nav.filter(has_text="Data health").click())
+    act(page, lambda: nav.filter(has_text="Compare").click())
+    assert sorted(html_table(page)[0][1:]) == sorted([*repos, *packages])
 
     act(page, lambda: page.get_by_text("Normalised").click())
     series = download_csv(page, "compare-all")

@@ -6,10 +6,21 @@ import pandas as pd
 import streamlit as st
 
 from osspulse.dashboard import charts, comparison, data, queries
-from osspulse.dashboard.context import PageContext, current, keep
+from osspulse.dashboard.context import PageContext, current
 
 NO_GROUP = "—"
 SCALES = ("Absolute", "Normalised")
+#: the measures charted by default (each chart costs the browser time; the table has every measure)
+DEFAULT_CHARTS = (
+    "commits",
+    "active_authors",
+    "prs_merged",
+    "issue_resolution_hours_median",
+    "stars",
+    "contributor_absence_factor",
+    "downloads",
+    "package_releases",
+)
 
 
 def _split(text: str | None, options: tuple[str, ...]) -> list[str]:
@@ -47,7 +58,6 @@ def render() -> None:
     f = ctx.filters
     st.title("Compare")
     _init_state(ctx)
-    keep("cmp_group", "cmp_repos", "cmp_packages", "cmp_scale", "cmp_measures")
     top = st.columns([1, 2, 2, 1])
     top[0].selectbox("Comparison group", (NO_GROUP, *ctx.groups), key="cmp_group", on_change=_apply_group)
     repos = top[1].multiselect("Repositories", ctx.repos, key="cmp_repos")
@@ -69,23 +79,29 @@ def render() -> None:
         return
     available = [m.key for m in comparison.MEASURES if m.key in set(frame.measure)]
     labels = {m.key: m.label + (" (monthly)" if m.monthly else "") for m in comparison.MEASURES}
-    # measures that became available (a repository added to packages only, say) start selected
-    state = st.session_state
-    appeared = [m for m in available if m not in state.get("_cmp_available", ())]
-    selected = {*state.get("cmp_measures", ()), *appeared}
-    state["cmp_measures"] = [m for m in available if m in selected]
-    state["_cmp_available"] = available
-    chosen = st.multiselect("Measures", available, key="cmp_measures", format_func=labels.get)
-
     subjects = [*repos, *packages]
+
     st.subheader("Side by side")
-    table = comparison.scorecard(frame, subjects, chosen)
+    st.caption("Every measure over the date range: totals, the latest value, or the mean per period.")
+    table = comparison.scorecard(frame, subjects, available)
     shown = table.astype(object)
-    for i, key in enumerate(chosen):
+    for i, key in enumerate(available):
         for subject in subjects:
             shown.loc[i, subject] = comparison.format_cell(key, table.loc[i, subject])
     st.table(shown.set_index("measure"))
     charts.download(table, key="compare-table", file_name=f"compare-summary-{f.start}-{f.end}")
+
+    st.subheader("Over time")
+    # charts start with the key measures (the table shows every one); a key measure that becomes
+    # available (a repository added to a package-only selection, say) starts selected too
+    state = st.session_state
+    appeared = [m for m in available if m not in state.get("_cmp_available", ()) and m in DEFAULT_CHARTS]
+    selected = {*state.get("cmp_measures", ()), *appeared}
+    state["cmp_measures"] = [m for m in available if m in selected]
+    state["_cmp_available"] = available
+    chosen = st.multiselect(
+        "Charts", available, key="cmp_measures", format_func=labels.get, help="Add any measure as a chart"
+    )
 
     normalised = scale == "Normalised"
     plotted = comparison.normalise(frame) if normalised else frame.assign(shown=frame["value"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from osspulse.dashboard import charts, data, formatting, queries
-from osspulse.dashboard.context import choose_one, current, keep
+from osspulse.dashboard.context import choose_one, current
 
 
 def render() -> None:
@@ -52,7 +52,6 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Top contributors")
-        keep("contributor_search")
         search = st.text_input(
             "Find a contributor", key="contributor_search", placeholder="login or name", max_chars=100
         )
