@@ -83,6 +83,7 @@ def main(default: str = "overview") -> None:
     page = navigation(default)
 
     t = data.table
+    data.prefetch(queries.data_bounds(t), queries.subjects(t), queries.projects(t))
     frame = data.fetch(queries.data_bounds(t), "the data's date range")
     bounds = DataBounds.from_frame(frame) if frame is not None else DataBounds(None, None, None, None)
     filters = sidebar(bounds)

@@ -139,21 +139,20 @@ def render() -> None:
 def _load(repos: list[str], packages: list[str]) -> pd.DataFrame | None:
     f = current().filters
     t = data.table
-    repo_frames: list[pd.DataFrame | None] = []
-    package_frames: list[pd.DataFrame | None] = []
-    if repos:
-        repo_frames = [
-            data.fetch(
-                queries.compare_repo_activity(t, repos, f.grain, f.start, f.end, f.include_bots), "activity"
-            ),
-            data.fetch(queries.compare_repo_stars(t, repos, f.grain, f.start, f.end), "stars and forks"),
-            data.fetch(queries.compare_repo_monthly(t, repos, f.start, f.end), "responsiveness"),
-        ]
-    if packages:
-        package_frames = [
-            data.fetch(queries.compare_package_downloads(t, packages, f.grain, f.start, f.end), "downloads"),
-            data.fetch(queries.compare_package_monthly(t, packages, f.start, f.end), "package releases"),
-        ]
+    repo_queries = {
+        "activity": queries.compare_repo_activity(t, repos, f.grain, f.start, f.end, f.include_bots),
+        "stars and forks": queries.compare_repo_stars(t, repos, f.grain, f.start, f.end),
+        "responsiveness": queries.compare_repo_monthly(t, repos, f.start, f.end),
+    }
+    package_queries = {
+        "downloads": queries.compare_package_downloads(t, packages, f.grain, f.start, f.end),
+        "package releases": queries.compare_package_monthly(t, packages, f.start, f.end),
+    }
+    repo_queries = repo_queries if repos else {}
+    package_queries = package_queries if packages else {}
+    data.prefetch(*repo_queries.values(), *package_queries.values())
+    repo_frames = [data.fetch(q, what) for what, q in repo_queries.items()]
+    package_frames = [data.fetch(q, what) for what, q in package_queries.items()]
     if any(x is None for x in (*repo_frames, *package_frames)):
         return None
     return pd.concat(

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from osspulse.dashboard import charts, data, formatting, queries
+from osspulse.dashboard.gold import RECORDED_TABLES
 
 #: a daily source older than this is shown as stale
 STALE_AFTER_HOURS = 36
@@ -21,6 +22,7 @@ def render() -> None:
         f"[dbt docs]({docs}) (models, tests, lineage; served by `osspulse docs`) · "
         f"[Airflow]({s.airflow_url}) (DAG runs, logs)"
     )
+    data.prefetch(queries.health_sources(data.table), data.reader().tables_query(RECORDED_TABLES))
     _freshness()
     recorded = data.recorded_tables()
     if recorded is None:

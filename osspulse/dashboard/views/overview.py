@@ -9,7 +9,7 @@ import streamlit as st
 
 from osspulse.dashboard import charts, data, formatting, queries
 from osspulse.dashboard.context import PageContext, Project, current
-from osspulse.dashboard.gold import QueryError
+from osspulse.dashboard.gold import RECORDED_TABLES, QueryError
 
 
 def _projects(ctx: PageContext) -> list[Project]:
@@ -53,6 +53,12 @@ def render() -> None:
         f"Bots are {'included' if filters.include_bots else 'excluded'}."
     )
     t = data.table
+    data.prefetch(
+        queries.repo_headlines(t, github_as_of, filters.include_bots) if github_as_of else None,
+        queries.package_headlines(t, pypi_as_of) if pypi_as_of else None,
+        queries.freshness_by_source(t),
+        data.reader().tables_query(RECORDED_TABLES),
+    )
     repo_rows = (
         data.fetch(queries.repo_headlines(t, github_as_of, filters.include_bots), "repository figures")
         if github_as_of

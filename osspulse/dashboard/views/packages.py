@@ -31,6 +31,13 @@ def render() -> None:
         + formatting.partial_period_note(f.grain, as_of)
     )
 
+    data.prefetch(
+        queries.package_headlines(t, as_of) if as_of else None,
+        queries.package_downloads(t, package, f.grain, f.start, f.end),
+        queries.download_shares(t, "python", package, f.start, f.end),
+        queries.download_shares(t, "os", package, f.start, f.end),
+        queries.release_cadence(t, "package", package, f.start, f.end),
+    )
     headlines = data.fetch(queries.package_headlines(t, as_of), "download figures") if as_of else None
     if headlines is not None:
         match = headlines[headlines.package == package]

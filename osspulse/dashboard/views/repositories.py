@@ -24,6 +24,15 @@ def render() -> None:
         + formatting.partial_period_note(f.grain, ctx.bounds.github_as_of)
     )
     name = charts.slug(repo)
+    search = str(st.session_state.get("contributor_search") or "").strip()
+    data.prefetch(
+        queries.repo_activity(t, repo, f.grain, f.start, f.end, f.include_bots),
+        queries.top_contributors(t, repo, f.include_bots, search),
+        queries.issue_responsiveness(t, repo, f.start, f.end),
+        queries.contributor_absence(t, repo, f.start, f.end),
+        queries.repo_snapshots(t, repo, f.start, f.end),
+        queries.release_cadence(t, "repository", repo, f.start, f.end),
+    )
 
     activity = data.fetch(queries.repo_activity(t, repo, f.grain, f.start, f.end, f.include_bots), "activity")
     left, right = st.columns(2)
@@ -96,8 +105,9 @@ def _responsiveness(repo: str, name: str) -> None:
         return
     st.subheader("Issue and pull request responsiveness (monthly)")
     st.caption(
-        "Medians in hours for the items opened (first response), closed (issue resolution) or merged "
-        "(time to merge) in the month; bots are not told apart here."
+        "Medians in hours for the items opened (first response: the first comment by someone other "
+        "than the author and not a bot), closed (issue resolution) or merged (time to merge) in the "
+        "month. The bots filter does not apply here."
     )
     left, right = st.columns(2)
     with left:

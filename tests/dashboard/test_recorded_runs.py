@@ -1,0 +1,119 @@
+"""Data health and Overview read the run records Airflow writes (lake.gold.dbt_test_results and
+lake.gold.pipeline_runs, the agreed contract), here in a scratch schema filled by the test."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from osspulse.lake.trino import trino_connection
+from osspulse.settings import get_settings
+
+pytestmark = pytest.mark.integration
+
+#: the contract of the two tables (columns and types) as the transform_dbt DAG writes them
+DBT_TEST_RESULTS = """(invocation_id varchar, generated_at timestamp(6) with time zone,
+    unique_id varchar, test_name varchar, model varchar, status varchar, failures bigint, message varchar,
+    execution_time_s double)"""
+PIPELINE_RUNS = """(dag_id varchar, run_id varchar, run_type varchar, state varchar,
+    start_date timestamp(6) with time zone, end_date timestamp(6) with time zone, duration_s double,
+    recorded_at timestamp(6) with time zone)"""
+#: what the sidebar and the two pages read besides the records
+COPIED = (
+    "repo_activity_daily",
+    "repo_activity_monthly",
+    "package_downloads_daily",
+    "package_downloads_monthly",
+    "project_comparison_monthly",
+    "data_health_sources",
+    "repo_snapshot_history",
+    "top_contributors",
+    "issue_responsiveness_monthly",
+)
+
+
+def _execute(settings, statements: list[str]) -> None:
+    with trino_connection(settings) as conn:
+        cur = conn.cursor()
+        for sql in statements:
+            cur.execute(sql)
+            cur.fetchall()
+
+
+@pytest.fixture
+def recorded_schema(stack, monkeypatch):
+    """lake.<scratch> with copies of the gold tables the pages need and the two run records; the
+    dashboard reads it as the etl user (the dashboard user may read gold only)."""
+    schema = f"dashtest_{uuid.uuid4().hex[:8]}"
+    ts = "timestamp '2026-11-23 {} UTC'"
+    _execute(
+        stack,
+        [
+            f"create schema lake.{schema}",
+            *[f"create table lake.{schema}.{t} as select * from lake.gold.{t}" for t in COPIED],
+            f"create table lake.{schema}.dbt_test_results {DBT_TEST_RESULTS}",
+            f"""insert into lake.{schema}.dbt_test_results values
+                ('inv-old', {ts.format("06:00:00")}, 'test.a', 'not_null_a', 'repo_activity_daily', 'pass', 0,
+                 null, 0.2),
+                ('inv-new', {ts.format("07:00:00")}, 'test.a', 'not_null_a', 'repo_activity_daily', 'pass', 0,
+                 null, 0.2),
+                ('inv-new', {ts.format("07:00:00")}, 'test.b', 'unique_b', 'top_contributors', 'fail', 2,
+                 'Got 2 results, configured to fail if != 0', 0.3),
+                ('inv-new', {ts.format("07:00:00")}, 'test.c', 'accepted_c', 'release_cadence', 'warn', 1,
+                 'Got 1 result, configured to warn if != 0', 0.1)""",
+            f"create table lake.{schema}.pipeline_runs {PIPELINE_RUNS}",
+            f"""insert into lake.{schema}.pipeline_runs values
+                ('transform_dbt', 'run-1', 'asset_triggered', 'success', {ts.format("06:00:00")},
+                 {ts.format("06:04:00")}, 240.0, {ts.format("06:04:01")}),
+                ('transform_dbt', 'run-2', 'asset_triggered', 'failed', {ts.format("07:00:00")},
+                 {ts.format("07:05:00")}, 300.0, {ts.format("07:05:01")}),
+                ('ingest_github', 'scheduled__1', 'scheduled', 'success', {ts.format("00:00:00")},
+                 {ts.format("00:03:00")}, 180.0, {ts.format("07:05:01")})""",
+        ],
+    )
+    monkeypatch.setenv("OSSPULSE_DASHBOARD_SCHEMA", schema)
+    monkeypatch.setenv("OSSPULSE_TRINO_DASHBOARD_USER", stack.trino_etl_user)
+    for clear in (get_settings.cache_clear, st.cache_data.clear, st.cache_resource.clear):
+        clear()
+    yield schema
+    for clear in (get_settings.cache_clear, st.cache_data.clear, st.cache_resource.clear):
+        clear()
+    _execute(
+        stack,
+        [
+            *[
+                f"drop table if exists lake.{schema}.{t}"
+                for t in (*COPIED, "dbt_test_results", "pipeline_runs")
+            ],
+            f"drop schema if exists lake.{schema}",
+        ],
+    )
+
+
+def _page(name: str) -> None:
+    from osspulse.dashboard.app import main
+
+    main(name)
+
+
+def test_data_health_shows_the_latest_dbt_tests_and_dag_runs(recorded_schema):
+    at = AppTest.from_function(_page, args=("data-health",), default_timeout=60).run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Tests": "3", "Passed": "1", "Failed or errored": "1", "Warnings": "1"}
+    problems = at.dataframe[0].value
+    assert list(problems["status"]) == ["fail", "warn"]
+    assert problems["message"].iloc[0].startswith("Got 2 results")
+    dags = at.table[1].value  # [0] is freshness
+    assert dags.loc["transform_dbt", "last_state"] == "failed"
+    assert dags.loc["ingest_github", "last_state"] == "success"
+    assert "No dbt test results recorded yet" not in str([i.value for i in at.info])
+
+
+def test_overview_shows_the_last_successful_transform(recorded_schema):
+    at = AppTest.from_function(_page, args=("overview",), default_timeout=60).run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    assert "2026-11-23 06:04 UTC" in [m.value for m in at.markdown]
