@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from osspulse.dashboard import charts, comparison, data, queries
+from osspulse.dashboard import charts, comparison, data, formatting, queries
 from osspulse.dashboard.context import PageContext, current
 
 NO_GROUP = "—"
@@ -72,6 +72,7 @@ def render() -> None:
         f"{f.start} to {f.end}, by {f.grain} (measures marked monthly are per month), "
         f"bots {'included' if f.include_bots else 'excluded'}. Every chart shares the same time axis; "
         + ("each series is shown as % of its own peak." if scale == "Normalised" else "values are absolute.")
+        + formatting.partial_period_note(f.grain, ctx.bounds.github_as_of)
     )
 
     frame = _load(repos, packages)
