@@ -3,7 +3,8 @@
         materialized='incremental',
         incremental_strategy='merge',
         unique_key=['repo', 'number', 'created_on'],
-        properties={'partitioning': "ARRAY['month(created_on)']"},
+        properties={'partitioning': "ARRAY['month(created_on)']", 'sorted_by': "ARRAY['number']"},
+        pre_hook="{{ small_row_groups() }}",
     )
 }}
 
@@ -31,11 +32,16 @@ issues as (
 
     select * from {{ ref('stg_github__issues') }}
     {%- if is_incremental() %}
-    -- new versions, and the items whose only news is a comment (looked up by number: numbers grow
-    -- with time, so the list prunes files)
-    where
-        load_date > {{ cutoff }}
-        or {{ repo_number_in(comment_only_items) if comment_only_items else 'false' }}
+    where load_date > {{ cutoff }}
+    {%- if comment_only_items %}
+
+    union all
+
+    -- the items whose only news is a comment, looked up by number (numbers grow with time, so the
+    -- list prunes files; a separate scan, because an `or` with the load_date filter would not)
+    select * from {{ ref('stg_github__issues') }}
+    where load_date <= {{ cutoff }} and {{ repo_number_in(comment_only_items) }}
+    {%- endif %}
     {%- endif %}
 
 ),
