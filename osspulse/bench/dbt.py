@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import logging
 import re
+import shutil
 import sys
 import threading
 import time
@@ -202,6 +203,7 @@ def run(settings: Settings, *, scale: int, days: int, start: dt.date, keep: bool
     finally:
         if not keep:
             sample_data.drop_schemas(settings, [raw, *(target.schema(layer) for layer in LAYERS)])
+            shutil.rmtree(workdir, ignore_errors=True)
     return report
 
 
