@@ -79,6 +79,7 @@ def main(default: str = "overview") -> None:
     """One script run. ``default`` picks the page served at / (tests render one page this way)."""
     st.set_page_config(page_title="OSS Pulse", page_icon=":material/monitoring:", layout="wide")
     st.session_state["_osspulse_run"] = st.session_state.get("_osspulse_run", 0) + 1
+    st.session_state["_osspulse_charts"] = 0
     keep(*PAGE_STATE)
     page = navigation(default)
 

@@ -184,6 +184,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 def show(fig: go.Figure, frame: pd.DataFrame, *, key: str, file_name: str) -> None:
     """Draw ``fig`` and, under it, a button that downloads ``frame`` (the chart's data) as CSV."""
     st.plotly_chart(fig, key=f"chart-{key}", config=PLOTLY_CONFIG)
+    st.session_state["_osspulse_charts"] = st.session_state.get("_osspulse_charts", 0) + 1
     download(frame, key=key, file_name=file_name)
 
 

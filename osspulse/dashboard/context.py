@@ -82,9 +82,13 @@ def keep(*keys: str) -> None:
 
 def ready_marker(page: str) -> None:
     """An invisible element drawn last: browser tests and the benchmark wait for it (with this run's
-    number) to know the page is complete."""
+    number, and the number of charts the run drew, which the browser may still be loading) to know
+    the page is complete."""
     run = st.session_state.get("_osspulse_run", 0)
-    st.html(f'<span class="osspulse-ready" data-page="{page}" data-run="{run}"></span>')
+    charts = st.session_state.get("_osspulse_charts", 0)
+    st.html(
+        f'<span class="osspulse-ready" data-page="{page}" data-run="{run}" data-charts="{charts}"></span>'
+    )
 
 
 def choose_one(label: str, options: tuple[str, ...], *, key: str, param: str) -> str | None:
@@ -97,7 +101,8 @@ def choose_one(label: str, options: tuple[str, ...], *, key: str, param: str) ->
     wanted = st.query_params.get(param)
     if key not in st.session_state:
         if wanted is not None and wanted not in options:
-            st.warning(f"{label} {wanted!r} is not tracked; showing {options[0]} instead.")
+            # the value is not echoed: it comes from a link and would be rendered as Markdown
+            st.warning(f"The {label.lower()} named in the link is not tracked; showing {options[0]} instead.")
         st.session_state[key] = wanted if wanted in options else options[0]
     elif st.session_state[key] not in options:
         st.session_state[key] = options[0]

@@ -4,7 +4,8 @@
 another port) so tests and benchmarks never restart or disturb the shared one; :func:`chromium`
 launches Debian's Chromium through Playwright (never a downloaded browser); :func:`wait_ready` waits
 until a page is interactive: the script run has drawn its last element (the ready marker of
-:func:`osspulse.dashboard.context.ready_marker`), Streamlit is idle and every Plotly chart is drawn.
+:func:`osspulse.dashboard.context.ready_marker`), Streamlit is idle, no element is still loading its
+code (Streamlit's skeleton placeholders) and every Plotly chart the run drew is drawn.
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ READY_JS = """(after) => {
     const marker = document.querySelector('.osspulse-ready');
     if (!app || !marker || app.dataset.testScriptState !== 'notRunning') return false;
     if (Number(marker.dataset.run) <= after) return false;
+    // elements whose code loads lazily (tables, charts...) show a skeleton until it has loaded
+    if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stSkeletonElement"]')) return false;
+    // the run drew data-charts Plotly charts; each must be mounted (its code loads lazily) and drawn
     const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-    const drawn = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg');
-    return [...charts].every(c => c.querySelector('.js-plotly-plot .main-svg'))
-        && drawn.length >= charts.length;
+    const drawn = [...charts].filter(c => c.querySelector('.js-plotly-plot .main-svg')).length;
+    return drawn === charts.length && drawn >= Number(marker.dataset.charts || 0);
 }"""
 
 

@@ -251,6 +251,12 @@ def test_repositories_activity_granularity_and_a_harmless_search(
     assert gold.scalar("select count(*) from lake.gold.repo_activity_monthly") == before
     harness.screenshot(page, dashboard_artifacts / "repositories-search-injection.png")
 
+    # the same string in a link is not a tracked repository: the page says so and shows another
+    open_page(page, dashboard_url, "repositories", repo=EVIL)
+    assert page.get_by_text("The repository named in the link is not tracked").is_visible()
+    assert chart_count(page) >= 8
+    assert gold.scalar("select count(*) from lake.gold.repo_activity_monthly") == before
+
 
 def test_packages_downloads(page, dashboard_url, gold, as_of, date_range, dashboard_artifacts):
     start, end = date_range
