@@ -105,7 +105,7 @@ class Settings(BaseSettings):
     # --- Serving ------------------------------------------------------------------------------------
     streamlit_port: Port = 8501
     docs_port: Port = 8082
-    dashboard_cache_ttl_s: int = Field(300, ge=0, description="How long the dashboard caches a query result")
+    dashboard_cache_ttl_s: int = Field(300, ge=1, description="How long the dashboard caches a query result")
     dashboard_schema: str = Field(
         "gold",
         pattern=r"^[a-z][a-z0-9_]*$",

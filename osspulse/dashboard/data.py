@@ -33,7 +33,7 @@ def settings() -> Settings:
     return get_settings()
 
 
-@st.cache_data(ttl=get_settings().dashboard_cache_ttl_s or None, show_spinner=False, max_entries=1000)
+@st.cache_data(ttl=get_settings().dashboard_cache_ttl_s, show_spinner=False, max_entries=1000)
 def _cached(name: str, sql: str, params: tuple[object, ...]) -> pd.DataFrame:
     return reader().run(Query(name, sql, params))
 

@@ -3,6 +3,7 @@ lake.gold.pipeline_runs, the agreed contract), here in a scratch schema filled b
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -117,3 +118,46 @@ def test_overview_shows_the_last_successful_transform(recorded_schema):
     at = AppTest.from_function(_page, args=("overview",), default_timeout=60).run()
     assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
     assert "2026-11-23 06:04 UTC" in [m.value for m in at.markdown]
+
+
+def _add_invocation(settings, schema: str, invocation: str, hour: str, tests: int) -> None:
+    at = f"timestamp '2026-11-23 {hour}:00:00 UTC'"
+    rows = ", ".join(
+        f"('{invocation}', {at}, 'test.{i}', 't{i}', 'm', 'pass', 0, null, 0.1)" for i in range(tests)
+    )
+    _execute(settings, [f"insert into lake.{schema}.dbt_test_results values {rows}"])
+
+
+@pytest.fixture
+def short_ttl(monkeypatch):
+    """The dashboard's cache with a 1 s TTL (the TTL is read when the data module is imported)."""
+    import importlib
+
+    from osspulse.dashboard import data
+
+    monkeypatch.setenv("OSSPULSE_DASHBOARD_CACHE_TTL_S", "1")
+    get_settings.cache_clear()
+    importlib.reload(data)
+    yield
+    monkeypatch.delenv("OSSPULSE_DASHBOARD_CACHE_TTL_S")
+    get_settings.cache_clear()
+    importlib.reload(data)
+
+
+def test_new_data_shows_after_the_ttl_without_a_restart(stack, recorded_schema, short_ttl):
+    at = AppTest.from_function(_page, args=("data-health",), default_timeout=60).run()
+    assert {m.label: m.value for m in at.metric}["Tests"] == "3"
+    _add_invocation(stack, recorded_schema, "inv-ttl", "08", 5)
+    time.sleep(1.2)
+    at.run()
+    assert {m.label: m.value for m in at.metric}["Tests"] == "5"
+
+
+def test_refresh_data_shows_new_data_at_once(stack, recorded_schema):
+    at = AppTest.from_function(_page, args=("data-health",), default_timeout=60).run()
+    assert {m.label: m.value for m in at.metric}["Tests"] == "3"
+    _add_invocation(stack, recorded_schema, "inv-refresh", "09", 4)
+    at.run()
+    assert {m.label: m.value for m in at.metric}["Tests"] == "3"  # cached (TTL 300 s)
+    next(b for b in at.button if b.label == "Refresh data").click().run()
+    assert {m.label: m.value for m in at.metric}["Tests"] == "4"
