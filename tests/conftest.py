@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -14,6 +16,7 @@ from psycopg import sql
 from osspulse.settings import Settings, get_settings
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+DEMO_LOAD_DATE = date(2026, 11, 20)
 
 
 def _airflow_environment() -> None:
@@ -86,3 +89,55 @@ def lake_namespace(stack: Settings) -> Iterator[str]:
         for table in catalog.list_tables(name):
             catalog.purge_table(table)
         catalog.drop_namespace(name)
+
+
+@dataclass(frozen=True)
+class DemoPipeline:
+    settings: Settings
+    dataset: Path
+    load_date: date
+    times: object
+
+
+def reset_pipeline_data(s: Settings) -> None:
+    """Empty staging (tables, bookmarks) and drop the lake's namespaces (Trino purges the files)."""
+    from osspulse.lake.trino import trino_connection
+    from osspulse.stack import bootstrap
+
+    with psycopg.connect(s.pg_dsn(), autocommit=True) as conn:
+        conn.execute("drop schema if exists staging cascade")
+    bootstrap.postgres_databases(s)
+    with trino_connection(s) as conn:
+        cur = conn.cursor()
+        for namespace in ("raw", "bronze", "silver", "gold"):
+            cur.execute(f"drop schema if exists {s.catalog_name}.{namespace} cascade")
+            cur.fetchall()
+
+
+@pytest.fixture(scope="session")
+def demo_pipeline(stack: Settings, tmp_path_factory) -> Iterator[DemoPipeline]:
+    """The demo's flow once per session, through the real Airflow scheduler, on a fresh scale-1 dataset.
+
+    The stack's sources point at the simulator (``sources.env``; restored afterwards) and the
+    pipeline's data starts empty, so gold holds exactly this dataset. Dashboard, workbench and
+    end-to-end tests read it.
+    """
+    from osspulse import demo
+    from osspulse.fakeapi.generate import generate
+    from osspulse.settings import sources_overlay
+    from osspulse.stack import runner
+
+    dataset = tmp_path_factory.mktemp("demo-data")
+    generate(dataset, scale=1)
+    overlay = sources_overlay(stack.state_dir)
+    previous = overlay.read_text() if overlay.exists() else None
+    s = demo.use_simulator(stack, dataset)
+    runner.up(s)
+    reset_pipeline_data(s)
+    times = demo.run_pipeline(s, load_date=DEMO_LOAD_DATE)
+    yield DemoPipeline(s, dataset, DEMO_LOAD_DATE, times)
+    if previous is None:
+        overlay.unlink(missing_ok=True)
+    else:
+        overlay.write_text(previous)
+    get_settings.cache_clear()

@@ -17,54 +17,13 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from osspulse import demo
 from osspulse.lake.trino import trino_connection
 from osspulse.orchestration.airflow_api import AirflowApiError, AirflowClient
-from osspulse.settings import get_settings, sources_overlay
-from osspulse.stack import bootstrap, runner
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-LOAD_DATE = date(2026, 11, 20)
-LAKE_NAMESPACES = ("raw", "bronze", "silver", "gold")
-
-
-def reset_pipeline_data(s) -> None:
-    """Empty staging (tables and bookmarks), drop the lake's namespaces: the test owns this stack's data."""
-    with psycopg.connect(s.pg_dsn(), autocommit=True) as conn:
-        conn.execute("drop schema if exists staging cascade")
-    bootstrap.postgres_databases(s)
-    for namespace in LAKE_NAMESPACES:  # tables, views and their files (Trino purges on drop)
-        query(s, f"drop schema if exists {s.catalog_name}.{namespace} cascade")
-
-
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory) -> Path:
-    from osspulse.fakeapi.generate import generate
-
-    out = tmp_path_factory.mktemp("e2e-data")
-    generate(out, scale=1)
-    return out
-
-
-@pytest.fixture(scope="module")
-def pipeline(stack, dataset):
-    """The stack pointed at the dataset, emptied, then one full pipeline pass; restores sources after."""
-    overlay = sources_overlay(stack.state_dir)
-    previous = overlay.read_text() if overlay.exists() else None
-    s = demo.use_simulator(stack, dataset)
-    runner.up(s)
-    reset_pipeline_data(s)
-    times = demo.run_pipeline(s, load_date=LOAD_DATE)
-    yield s, times
-    if previous is None:
-        overlay.unlink(missing_ok=True)
-    else:
-        overlay.write_text(previous)
-    get_settings.cache_clear()
 
 
 def query(s, sql: str) -> list[tuple]:
@@ -120,14 +79,14 @@ def gold_fingerprint(s) -> dict[str, str]:
     return prints
 
 
-def test_every_gold_table_has_rows(pipeline):
-    s, _ = pipeline
+def test_every_gold_table_has_rows(demo_pipeline):
+    s = demo_pipeline.settings
     counts = demo.check_gold(s)
     assert set(counts) == set(demo.GOLD_TABLES)
 
 
-def test_staging_and_raw_hold_the_dataset(pipeline, dataset):
-    s, _ = pipeline
+def test_staging_and_raw_hold_the_dataset(demo_pipeline):
+    s, dataset = demo_pipeline.settings, demo_pipeline.dataset
     commits = sum(len(jsonl(p)) for p in (dataset / "github").glob("*/*/commits.jsonl"))
     issues = sum(len(jsonl(p)) for p in (dataset / "github").glob("*/*/issues.jsonl"))
     assert demo.staging_counts(s)["github_commits"] == commits
@@ -135,8 +94,8 @@ def test_staging_and_raw_hold_the_dataset(pipeline, dataset):
     assert raw["github_commits"] == commits and raw["github_issues"] == issues
 
 
-def test_monthly_activity_equals_the_dataset(pipeline, dataset):
-    s, _ = pipeline
+def test_monthly_activity_equals_the_dataset(demo_pipeline):
+    s, dataset = demo_pipeline.settings, demo_pipeline.dataset
     expected = expected_monthly(dataset)
     measures = ("commits", "issues_opened", "issues_closed", "prs_opened", "prs_merged", "releases")
     rows = query(
@@ -157,18 +116,18 @@ def test_monthly_activity_equals_the_dataset(pipeline, dataset):
             assert set(got.values()) == {0}, (key, got)
 
 
-def test_a_second_run_for_the_same_date_changes_no_gold_row(pipeline):
-    s, _ = pipeline
+def test_a_second_run_for_the_same_date_changes_no_gold_row(demo_pipeline):
+    s = demo_pipeline.settings
     before = gold_fingerprint(s)
-    demo.run_pipeline(s, load_date=LOAD_DATE)
+    demo.run_pipeline(s, load_date=demo_pipeline.load_date)
     assert gold_fingerprint(s) == before
 
 
-def test_an_unknown_repo_fails_its_own_task_and_the_others_finish(pipeline):
-    s, _ = pipeline
+def test_an_unknown_repo_fails_its_own_task_and_the_others_finish(demo_pipeline):
+    s = demo_pipeline.settings
     with AirflowClient(s) as api:
         repos = ["apache/iceberg", "osspulse-test/no-such-repo"]
-        run = api.trigger("ingest_github", {"repos": repos, "load_date": str(LOAD_DATE)})
+        run = api.trigger("ingest_github", {"repos": repos, "load_date": str(demo_pipeline.load_date)})
         with pytest.raises(AirflowApiError) as failure:
             api.wait("ingest_github", run.run_id, timeout=600)
         tis = {
