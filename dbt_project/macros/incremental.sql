@@ -99,13 +99,3 @@
     )
 {%- endmacro %}
 
-{#-
-    A pre-hook for tables read by narrow predicates (a few days of commits, a few issue numbers):
-    with `sorted_by` on that column and small Parquet row groups, Trino skips the row groups whose
-    statistics exclude the predicate, inside the month partitions. (Day partitions would do the same,
-    but Iceberg writes at most 100 partitions per statement, which a full refresh of a long history
-    exceeds.)
--#}
-{% macro small_row_groups(size='64kB') -%}
-    set session {{ target.database }}.parquet_writer_block_size = '{{ size }}'
-{%- endmacro %}

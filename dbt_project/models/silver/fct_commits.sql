@@ -3,8 +3,7 @@
         materialized='incremental',
         incremental_strategy='merge',
         unique_key=['repo', 'sha', 'authored_on'],
-        properties={'partitioning': "ARRAY['month(authored_on)']", 'sorted_by': "ARRAY['authored_on']"},
-        pre_hook="{{ small_row_groups() }}",
+        properties={'partitioning': "ARRAY['month(authored_on)']"},
     )
 }}
 

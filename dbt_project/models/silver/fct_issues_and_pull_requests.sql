@@ -3,8 +3,7 @@
         materialized='incremental',
         incremental_strategy='merge',
         unique_key=['repo', 'number', 'created_on'],
-        properties={'partitioning': "ARRAY['month(created_on)']", 'sorted_by': "ARRAY['number']"},
-        pre_hook="{{ small_row_groups() }}",
+        properties={'partitioning': "ARRAY['month(created_on)']"},
     )
 }}
 
