@@ -148,7 +148,7 @@ def by_subject(
             x=part[x],
             y=part[value],
             name=str(name),
-            mode="lines+markers" if len(part) < 40 else "lines",
+            mode="lines",  # many subjects, many charts: markers would cost the browser more than they add
             line={"color": colors.get(str(name), PALETTE[0])},
         )
     fig.update_xaxes(range=_padded(x_range))
@@ -191,7 +191,7 @@ def show(fig: go.Figure, frame: pd.DataFrame, *, key: str, file_name: str) -> No
 def download(frame: pd.DataFrame, *, key: str, file_name: str, label: str = "Download CSV") -> None:
     st.download_button(
         label,
-        data=csv_bytes(frame),
+        data=lambda: csv_bytes(frame),  # made on click, not on every run
         file_name=f"{slug(file_name)}.csv",
         mime="text/csv",
         key=f"csv-{key}",

@@ -64,7 +64,7 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     """Each (subject, measure) series as % of its own peak (absolute value); percentage measures and
     all-zero series are left as they are. Adds the column ``shown``."""
     out = frame.copy()
-    peak = out.groupby(["subject", "measure"])["value"].transform(lambda v: v.abs().max())
+    peak = out["value"].abs().groupby([out["subject"], out["measure"]]).transform("max")
     percent = out["measure"].map(lambda k: BY_KEY[k].percent if k in BY_KEY else False).astype(bool)
     scale = (~percent) & (peak > 0)
     out["shown"] = out["value"]
@@ -75,21 +75,17 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
 def scorecard(frame: pd.DataFrame, subjects: Sequence[str], measures: Sequence[str]) -> pd.DataFrame:
     """One row per measure, one column per subject: the range summed up as the measure says (total,
     latest or mean per period); blank where the measure does not apply to the subject."""
+    known = frame.dropna(subset=["value"]).sort_values("period")
+    grouped = known.groupby(["measure", "subject"])["value"]
+    summaries = {"sum": grouped.sum(), "last": grouped.last(), "mean": grouped.mean()}
     rows = []
     for key in measures:
         m = BY_KEY[key]
         row: dict[str, object] = {"measure": f"{m.label} ({SUMMARY_LABELS[m.summary]})"}
-        part = frame[frame.measure == key]
+        values = summaries[m.summary]
         for subject in subjects:
-            values = part[part.subject == subject].sort_values("period")["value"].dropna()
-            if values.empty:
-                row[subject] = None
-            elif m.summary == "sum":
-                row[subject] = float(values.sum())
-            elif m.summary == "last":
-                row[subject] = float(values.iloc[-1])
-            else:
-                row[subject] = float(values.mean())
+            value = values.get((key, subject))
+            row[subject] = None if value is None else float(value)
         rows.append(row)
     return pd.DataFrame(rows, columns=["measure", *subjects])
 

@@ -85,11 +85,14 @@ def render() -> None:
     st.subheader("Side by side")
     st.caption("Every measure over the date range: totals, the latest value, or the mean per period.")
     table = comparison.scorecard(frame, subjects, available)
-    shown = table.astype(object)
-    for i, key in enumerate(available):
-        for subject in subjects:
-            shown.loc[i, subject] = comparison.format_cell(key, table.loc[i, subject])
-    st.table(shown.set_index("measure"))
+    shown = pd.DataFrame(
+        {
+            s: [comparison.format_cell(k, v) for k, v in zip(available, table[s], strict=True)]
+            for s in subjects
+        },
+        index=pd.Index(table["measure"], name="measure"),
+    )
+    st.table(shown)
     charts.download(table, key="compare-table", file_name=f"compare-summary-{f.start}-{f.end}")
 
     st.subheader("Over time")
