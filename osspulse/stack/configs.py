@@ -203,6 +203,11 @@ def airflow_env(
         "AIRFLOW__API__SECRET_KEY": _derived_secret(s, "airflow-webserver"),
         "AIRFLOW__CORE__FERNET_KEY": _fernet_key(s),
         "AIRFLOW__COSMOS__ENABLE_CACHE": "True",
+        # no usage metrics leave the machine (cosmos would call scarf.sh after every task)
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+        "DO_NOT_TRACK": "1",
+        "SCARF_ANALYTICS": "false",
         # Connections (tasks read credentials from these, never from code)
         "AIRFLOW_CONN_OSSPULSE_STAGING": (
             f"postgres://{s.pg_user}:{pg_password}@{s.pg_host}:{s.pg_port}/{s.pg_staging_db}"
