@@ -104,7 +104,7 @@ def test_data_health_shows_the_latest_dbt_tests_and_dag_runs(recorded_schema):
     at = AppTest.from_function(_page, args=("data-health",), default_timeout=60).run()
     assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Tests": "3", "Passed": "1", "Failed or errored": "1", "Warnings": "1"}
+    assert metrics == {"Tests": "3", "Passed": "1", "Failed or errored": "1", "Warnings": "1", "Skipped": "0"}
     problems = at.dataframe[0].value
     assert list(problems["status"]) == ["fail", "warn"]
     assert problems["message"].iloc[0].startswith("Got 2 results")

@@ -117,27 +117,19 @@ def render() -> None:
         file_name=f"compare-{f.grain}-{f.start}-{f.end}",
         label="Download every series as CSV",
     )
-    for i in range(0, len(chosen), 2):
-        columns = st.columns(2)
-        for column, key in zip(columns, chosen[i : i + 2], strict=False):
-            m = comparison.BY_KEY[key]
-            part = plotted[plotted.measure == key]
-            with column:
-                st.markdown(f"**{labels[key]}**")
-                fig = charts.by_subject(
-                    part,
-                    x="period",
-                    subject="subject",
-                    value="shown",
-                    colors=colors,
-                    x_range=x_range,
-                    y_title="% of peak" if normalised and not m.percent else "",
-                    percent=m.percent,
-                )
-                out = part[["subject", "period", "value"]].rename(columns={"value": key})
-                if normalised:
-                    out = out.assign(percent_of_peak=part["shown"])
-                charts.show(fig, out, key=f"compare-{key}", file_name=f"compare-{key}-{f.grain}")
+    if not chosen:
+        return
+    fig = charts.small_multiples(
+        plotted,
+        measures=chosen,
+        titles=labels,
+        percent=[k for k in chosen if comparison.BY_KEY[k].percent],
+        colors=colors,
+        x_range=x_range,
+        y_title="% of peak" if normalised else "",
+    )
+    out = plotted[plotted.measure.isin(chosen)].rename(columns={"shown": "plotted"})
+    charts.show(fig, out, key="compare-charts", file_name=f"compare-charts-{f.grain}-{f.start}-{f.end}")
 
 
 def _load(repos: list[str], packages: list[str]) -> pd.DataFrame | None:

@@ -103,16 +103,20 @@ def _dbt_tests(recorded: set[str]) -> None:
     counts = latest["status"].value_counts()
     when = pd.Timestamp(latest["generated_at"].max())
     st.caption(f"Latest run {latest['invocation_id'].iloc[0]} at {when:%Y-%m-%d %H:%M} UTC.")
-    a, b, c, d = st.columns(4)
+    failed = int(counts.get("fail", 0) + counts.get("error", 0))
+    warned, skipped = int(counts.get("warn", 0)), int(counts.get("skipped", 0))
+    a, b, c, d, e = st.columns(5)
     a.metric("Tests", len(latest))
     b.metric("Passed", int(counts.get("pass", 0)))
-    c.metric("Failed or errored", int(counts.get("fail", 0) + counts.get("error", 0)))
-    d.metric("Warnings", int(counts.get("warn", 0)))
-    problems = latest[latest["status"] != "pass"]
-    if problems.empty:
-        st.success("Every test passed.")
-    else:
-        st.dataframe(problems, hide_index=True)
+    c.metric("Failed or errored", failed)
+    d.metric("Warnings", warned)
+    e.metric("Skipped", skipped, help="Not run, e.g. because a model they test failed or was skipped")
+    if failed == warned == 0:
+        st.success("No test failed or warned." + (f" {skipped} skipped." if skipped else ""))
+    not_passed = latest[latest["status"] != "pass"]
+    if not not_passed.empty:
+        st.markdown("**Tests that did not pass** (failures first)")
+        st.dataframe(not_passed, hide_index=True)
     charts.download(latest, key="dbt-tests", file_name="dbt-test-results-latest")
     history = data.fetch(queries.dbt_tests_history(t), "dbt test history")
     if history is not None and len(history) > 1:
