@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
@@ -264,6 +265,74 @@ def small_multiples(
         height=90 + 260 * rows,
         margin={"l": 10, "r": 10, "t": 80, "b": 10},
         hovermode="x unified",
+        legend={"orientation": "h", "yanchor": "top", "y": 1.0, "x": 0, "yref": "container"},
+    )
+    return fig
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of :func:`panels`: its title, the columns it draws (column -> legend label), how."""
+
+    title: str
+    series: Mapping[str, str]
+    kind: str = "line"  # line | bar
+    y_title: str = ""
+
+
+def panels(
+    frame: pd.DataFrame,
+    x: str,
+    parts: Sequence[Panel],
+    *,
+    cols: int,
+    x_range: Sequence[date] | None = None,
+    row_height: int = 300,
+) -> go.Figure:
+    """Several panels of one frame in one figure, on one shared time axis with one legend (one figure
+    of several panels draws much faster in the browser than as many separate charts)."""
+    from plotly.subplots import make_subplots
+
+    rows = max(1, -(-len(parts) // cols))
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        shared_xaxes="all",
+        subplot_titles=[p.title for p in parts],
+        vertical_spacing=min(0.12, 0.6 / rows),
+        horizontal_spacing=0.06,
+    )
+    color = 0
+    bar_pad = _half_step_days(frame[x]) if len(frame) > 1 else 0.5
+    has_bars = False
+    for i, part in enumerate(parts):
+        row, col = i // cols + 1, i % cols + 1
+        for column, label in part.series.items():
+            if column not in frame:
+                continue
+            style = PALETTE[color % len(PALETTE)]
+            color += 1
+            if part.kind == "bar":
+                has_bars = True
+                fig.add_bar(x=frame[x], y=frame[column], name=label, marker_color=style, row=row, col=col)
+            else:
+                fig.add_scatter(
+                    x=frame[x], y=frame[column], name=label, mode=_mode(len(frame)), line={"color": style},
+                    row=row, col=col,
+                )  # fmt: skip
+        fig.update_yaxes(title_text=part.y_title, rangemode="tozero", row=row, col=col)
+    if x_range:
+        fig.update_xaxes(range=_padded(x_range, bar_pad if has_bars else 0.5))
+    fig.update_xaxes(showticklabels=True)
+    legend_lines = -(-color // (4 * cols))  # about four legend entries per line per panel column
+    top = 40 + 22 * legend_lines
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": "'Source Sans', 'Source Sans Pro', sans-serif"},
+        height=row_height * rows + top,
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
+        hovermode="x unified",
+        barmode="group",
         legend={"orientation": "h", "yanchor": "top", "y": 1.0, "x": 0, "yref": "container"},
     )
     return fig
