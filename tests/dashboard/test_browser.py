@@ -318,6 +318,7 @@ def test_compare_a_group_side_by_side(page, dashboard_url, gold, date_range, das
             assert rows["Downloads (total)"][i] == "—"
         else:
             assert rows["Downloads (total)"][i] == n(downloads[subject]), subject
+    assert "group=apache-iceberg" in page.url
     assert chart_count(page) == 1  # one figure, a panel per measure on a shared time axis
     charted = {r["measure"] for r in download_csv(page, "compare-charts")}
     assert {"commits", "active_authors", "stars", "downloads"} <= charted

@@ -46,6 +46,21 @@ def _init_state(ctx: PageContext) -> None:
     state.setdefault("cmp_scale", SCALES[0])
 
 
+def _mirror_in_url(group: str, repos: list[str], packages: list[str]) -> None:
+    """The selection as ?group= (while it is a group's exact members) or ?repos=&packages=."""
+    ctx = current()
+    wanted: dict[str, str] = {}
+    if group in ctx.groups and ctx.group_members(group) == (repos, packages):
+        wanted["group"] = group
+    else:
+        wanted = {"repos": ",".join(repos), "packages": ",".join(packages)}
+    for key in ("group", "repos", "packages"):
+        if key not in wanted and key in st.query_params:
+            del st.query_params[key]
+        elif key in wanted and st.query_params.get(key) != wanted[key]:
+            st.query_params[key] = wanted[key]
+
+
 def _apply_group() -> None:
     ctx = current()
     group = st.session_state["cmp_group"]
@@ -65,6 +80,7 @@ def render() -> None:
     scale = top[3].radio(
         "Scale", SCALES, key="cmp_scale", help="Normalised: each series as % of its own peak"
     )
+    _mirror_in_url(st.session_state["cmp_group"], repos, packages)
     if not repos and not packages:
         st.info("Pick repositories and/or packages, or a comparison group.")
         return
