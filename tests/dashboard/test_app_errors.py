@@ -46,3 +46,18 @@ def test_a_page_says_trino_is_unreachable(trino_down, page):
         assert f"Trino at http://127.0.0.1:{trino_down} is not reachable (connection refused)" in message
         assert "osspulse stack status" in message
         assert "Traceback" not in message
+
+
+def test_importing_the_dashboard_runs_no_query(monkeypatch):
+    import importlib
+
+    import osspulse.dashboard.app as app
+    from osspulse.dashboard import data, gold
+
+    def no_query(*args, **kwargs):
+        raise AssertionError("a query ran at import time")
+
+    monkeypatch.setattr(gold.GoldReader, "run", no_query)
+    monkeypatch.setattr(gold.GoldReader, "connection", no_query)
+    importlib.reload(data)
+    importlib.reload(app)  # app.py runs main() only as the script Streamlit executes
