@@ -49,8 +49,8 @@ class Gold:
 
 
 @pytest.fixture(scope="module")
-def gold(stack) -> Gold:
-    g = Gold(stack)
+def gold(gold_stack) -> Gold:
+    g = Gold(gold_stack)
     if not g.scalar("select count(*) from lake.gold.repo_activity_daily"):
         pytest.fail("lake.gold is empty: run `make demo` first")
     return g

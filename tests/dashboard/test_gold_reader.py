@@ -21,8 +21,8 @@ REPO, PACKAGE = "apache/iceberg", "pyiceberg"
 
 
 @pytest.fixture(scope="module")
-def reader(stack):
-    r = GoldReader(stack)
+def reader(gold_stack):
+    r = GoldReader(gold_stack)
     yield r
     r.close()
 
@@ -100,8 +100,8 @@ def test_recorded_tables_are_read_when_present(reader, recorded):
                     reader.run(build(reader.table))
 
 
-def test_an_injected_filter_value_is_harmless(stack, reader, recorded):
-    before = etl_scalar(stack, "select count(*) from lake.gold.repo_activity_monthly")
+def test_an_injected_filter_value_is_harmless(gold_stack, reader, recorded):
+    before = etl_scalar(gold_stack, "select count(*) from lake.gold.repo_activity_monthly")
     for query in every_query(reader.table, EVIL):
         if any(table in query.sql for table in RECORDED_TABLES) and not recorded:
             continue
@@ -111,9 +111,9 @@ def test_an_injected_filter_value_is_harmless(stack, reader, recorded):
             assert set(frame["subject"]) <= {REPO}, query.name  # only the honest value of the list matched
         elif carried:
             assert frame.empty, f"{query.name} matched {len(frame)} rows for {EVIL!r}"
-    assert etl_scalar(stack, "select count(*) from lake.gold.repo_activity_monthly") == before
+    assert etl_scalar(gold_stack, "select count(*) from lake.gold.repo_activity_monthly") == before
     exists = etl_scalar(
-        stack,
+        gold_stack,
         "select count(*) from lake.information_schema.tables "
         "where table_schema = 'gold' and table_name = 'repo_activity_monthly'",
     )
@@ -136,7 +136,7 @@ def _page(name: str) -> None:
 
 
 @pytest.fixture
-def missing_gold(stack, monkeypatch):
+def missing_gold(gold_stack, monkeypatch):
     monkeypatch.setenv("OSSPULSE_DASHBOARD_SCHEMA", "no_such_gold")
     get_settings.cache_clear()
     st.cache_data.clear()

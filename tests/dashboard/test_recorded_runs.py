@@ -45,11 +45,12 @@ def _execute(settings, statements: list[str]) -> None:
 
 
 @pytest.fixture
-def recorded_schema(stack, monkeypatch):
+def recorded_schema(gold_stack, monkeypatch):
     """lake.<scratch> with copies of the gold tables the pages need and the two run records; the
     dashboard reads it as the etl user (the dashboard user may read gold only)."""
     schema = f"dashtest_{uuid.uuid4().hex[:8]}"
     ts = "timestamp '2026-11-23 {} UTC'"
+    stack = gold_stack
     _execute(
         stack,
         [
@@ -144,19 +145,19 @@ def short_ttl(monkeypatch):
     importlib.reload(data)
 
 
-def test_new_data_shows_after_the_ttl_without_a_restart(stack, recorded_schema, short_ttl):
+def test_new_data_shows_after_the_ttl_without_a_restart(gold_stack, recorded_schema, short_ttl):
     at = AppTest.from_function(_page, args=("data-health",), default_timeout=60).run()
     assert {m.label: m.value for m in at.metric}["Tests"] == "3"
-    _add_invocation(stack, recorded_schema, "inv-ttl", "08", 5)
+    _add_invocation(gold_stack, recorded_schema, "inv-ttl", "08", 5)
     time.sleep(1.2)
     at.run()
     assert {m.label: m.value for m in at.metric}["Tests"] == "5"
 
 
-def test_refresh_data_shows_new_data_at_once(stack, recorded_schema):
+def test_refresh_data_shows_new_data_at_once(gold_stack, recorded_schema):
     at = AppTest.from_function(_page, args=("data-health",), default_timeout=60).run()
     assert {m.label: m.value for m in at.metric}["Tests"] == "3"
-    _add_invocation(stack, recorded_schema, "inv-refresh", "09", 4)
+    _add_invocation(gold_stack, recorded_schema, "inv-refresh", "09", 4)
     at.run()
     assert {m.label: m.value for m in at.metric}["Tests"] == "3"  # cached (TTL 300 s)
     next(b for b in at.button if b.label == "Refresh data").click().run()
