@@ -278,6 +278,8 @@ class Panel:
     series: Mapping[str, str]
     kind: str = "line"  # line | bar
     y_title: str = ""
+    percent: bool = False  # values are ratios, shown as %
+    dashed: tuple[str, ...] = ()  # columns drawn dashed (moving averages)
 
 
 def panels(
@@ -316,11 +318,23 @@ def panels(
                 has_bars = True
                 fig.add_bar(x=frame[x], y=frame[column], name=label, marker_color=style, row=row, col=col)
             else:
+                line = {"color": style, "dash": "dash" if column in part.dashed else "solid"}
                 fig.add_scatter(
-                    x=frame[x], y=frame[column], name=label, mode=_mode(len(frame)), line={"color": style},
-                    row=row, col=col,
-                )  # fmt: skip
-        fig.update_yaxes(title_text=part.y_title, rangemode="tozero", row=row, col=col)
+                    x=frame[x],
+                    y=frame[column],
+                    name=label,
+                    mode=_mode(len(frame)),
+                    line=line,
+                    row=row,
+                    col=col,
+                )
+        fig.update_yaxes(
+            title_text=part.y_title,
+            rangemode="normal" if part.percent else "tozero",
+            tickformat=".0%" if part.percent else None,
+            row=row,
+            col=col,
+        )
     if x_range:
         fig.update_xaxes(range=_padded(x_range, bar_pad if has_bars else 0.5))
     fig.update_xaxes(showticklabels=True)

@@ -9,8 +9,8 @@ from osspulse.dashboard.context import choose_one, current
 from osspulse.dashboard.views.overview import downloads_change
 
 CHANGE_LABELS = {
-    "downloads_wow_pct_change": "vs a week before",
-    "downloads_mom_pct_change": "vs a month before",
+    "downloads_wow_pct_change": "change vs a week before",
+    "downloads_mom_pct_change": "change vs a month before",
 }
 
 
@@ -55,34 +55,31 @@ def render() -> None:
 
     downloads = data.fetch(queries.package_downloads(t, package, f.grain, f.start, f.end), "downloads")
     if downloads is not None:
-        left, right = st.columns(2)
-        with left:
-            st.subheader(f"Downloads per {f.grain}")
-            series = {"downloads": "downloads"}
-            if f.grain == "day":
-                series |= {"downloads_ma_7d": "7-day average", "downloads_ma_30d": "30-day average"}
-            else:
-                st.caption("Moving averages (7 and 30 days) are drawn at daily granularity.")
-            fig = charts.lines(
-                downloads,
-                "period",
-                series,
-                dashed=("downloads_ma_7d", "downloads_ma_30d"),
-                x_range=f.x_range(),
-            )
-            charts.show(fig, downloads, key="downloads", file_name=f"{name}-downloads-{f.grain}")
-        with right:
-            st.subheader("Change")
-            changes = {c: CHANGE_LABELS[c] for c in CHANGE_LABELS if c in downloads}
-            if f.grain == "week":
-                changes = {"downloads_wow_pct_change": "vs the week before"}
-            elif f.grain == "month":
-                changes = {"downloads_mom_pct_change": "vs the month before"}
-            st.caption("Change of the period's downloads against the same span before.")
-            fig = charts.lines(downloads, "period", changes, percent=True, x_range=f.x_range())
-            charts.show(
-                fig, downloads[["period", *changes]], key="change", file_name=f"{name}-change-{f.grain}"
-            )
+        st.subheader(f"Downloads per {f.grain}")
+        series = {"downloads": "downloads"}
+        if f.grain == "day":
+            series |= {"downloads_ma_7d": "7-day average", "downloads_ma_30d": "30-day average"}
+            changes = {c: CHANGE_LABELS[c] for c in CHANGE_LABELS}
+            note = ""
+        elif f.grain == "week":
+            changes = {"downloads_wow_pct_change": "change vs the week before"}
+            note = " Moving averages (7 and 30 days) are drawn at daily granularity."
+        else:
+            changes = {"downloads_mom_pct_change": "change vs the month before"}
+            note = " Moving averages (7 and 30 days) are drawn at daily granularity."
+        st.caption("Change: the period's downloads against the same span before." + note)
+        fig = charts.panels(
+            downloads,
+            "period",
+            [
+                charts.Panel("Downloads", series, dashed=("downloads_ma_7d", "downloads_ma_30d")),
+                charts.Panel("Change", changes, percent=True),
+            ],
+            cols=2,
+            x_range=f.x_range(),
+            row_height=320,
+        )
+        charts.show(fig, downloads, key="downloads", file_name=f"{name}-downloads-{f.grain}")
 
     left, right = st.columns(2)
     with left:
