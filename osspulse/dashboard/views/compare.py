@@ -14,12 +14,10 @@ SCALES = ("Absolute", "Normalised")
 DEFAULT_CHARTS = (
     "commits",
     "active_authors",
-    "prs_merged",
     "issue_resolution_hours_median",
-    "stars",
     "contributor_absence_factor",
+    "stars",
     "downloads",
-    "package_releases",
 )
 
 
