@@ -323,8 +323,9 @@ def panels(
                     x=frame[x],
                     y=frame[column],
                     name=label,
-                    mode=_mode(len(frame)),
+                    mode=_mode(int(frame[column].notna().sum())),
                     line=line,
+                    connectgaps=True,
                     row=row,
                     col=col,
                 )

@@ -211,7 +211,7 @@ def test_repositories_activity_granularity_and_a_harmless_search(
 ):
     start, end = date_range
     open_page(page, dashboard_url, "repositories", repo=REPO, start=start, end=end, grain="month")
-    assert chart_count(page) == 5
+    assert chart_count(page) == 4
 
     expected = gold.rows(
         "select month, human_commits, human_active_authors from lake.gold.repo_activity_monthly "
@@ -254,7 +254,7 @@ def test_repositories_activity_granularity_and_a_harmless_search(
     # the same string in a link is not a tracked repository: the page says so and shows another
     open_page(page, dashboard_url, "repositories", repo=EVIL)
     assert page.get_by_text("The repository named in the link is not tracked").is_visible()
-    assert chart_count(page) == 5
+    assert chart_count(page) == 4
     assert gold.scalar("select count(*) from lake.gold.repo_activity_monthly") == before
 
 

@@ -66,11 +66,7 @@ def render() -> None:
         _top_contributors(repo, name)
     with right:
         _responsiveness(repo, name)
-    left, right = st.columns(2)
-    with left:
-        _absence_and_releases(repo, name)
-    with right:
-        _stars(repo, name)
+    _absence_releases_stars(repo, name)
 
 
 def _top_contributors(repo: str, name: str) -> None:
@@ -147,53 +143,50 @@ def _responsiveness(repo: str, name: str) -> None:
     charts.show(fig, frame, key="responsiveness", file_name=f"{name}-responsiveness-monthly")
 
 
-def _absence_and_releases(repo: str, name: str) -> None:
+def _absence_releases_stars(repo: str, name: str) -> None:
     f = current().filters
     t = data.table
-    st.subheader("Contributor absence factor and releases (monthly)")
+    st.subheader("Contributor absence factor, releases, stars and forks")
     absence = data.fetch(
         queries.contributor_absence(t, repo, f.start, f.end), "the contributor absence factor"
     )
     releases = data.fetch(queries.release_cadence(t, "repository", repo, f.start, f.end), "releases")
-    if absence is None or releases is None:
+    snapshots = data.fetch(queries.repo_snapshots(t, repo, f.start, f.end), "stars and forks")
+    if absence is None or releases is None or snapshots is None:
         return
-    st.caption(
-        "Absence factor (CHAOSS): the fewest authors who made half of the commits of the 12 months "
-        "ending with the month; low means the project depends on few people. Bots excluded."
-    )
+    notes = [
+        "Absence factor (CHAOSS, monthly): the fewest authors who made half of the commits of the 12 "
+        "months ending with the month; low means the project depends on few people. Bots excluded."
+    ]
     if not releases.empty:
         last = releases.iloc[-1]
-        st.caption(
-            f"GitHub releases: {int(releases.releases.sum())} in the range; "
+        notes.append(
+            f"GitHub releases (monthly): {int(releases.releases.sum())} in the range; "
             f"{formatting.integer(last.releases_trailing_12m)} in the 12 months to {last.period}; "
             f"{formatting.integer(last.days_since_last_release)} days since the last one at that point."
         )
-    monthly = absence.merge(releases, on="period", how="outer").sort_values("period")
+    notes.append(
+        f"Stars and forks: daily snapshots ({len(snapshots)} in the range); history starts with the first "
+        "load."
+    )
+    st.caption(" ".join(notes))
+    # one figure, one time axis: monthly rows and daily snapshot rows side by side (lines bridge the gaps)
+    frame = (
+        absence.merge(releases, on="period", how="outer")
+        .merge(snapshots, on="period", how="outer")
+        .sort_values("period")
+    )
     fig = charts.panels(
-        monthly,
+        frame,
         "period",
         [
             charts.Panel("Contributor absence factor", {"contributor_absence_factor": "absence factor"}),
             charts.Panel(
                 "GitHub releases", {"stable_releases": "stable", "releases": "all releases"}, kind="bar"
             ),
+            charts.Panel("Stars and forks", {"stars": "stars", "forks": "forks"}),
         ],
-        cols=1,
-        x_range=f.x_range("month"),
-        row_height=260,
+        cols=3,
+        x_range=(queries.period_start("month", f.start), f.end),
     )
-    charts.show(fig, monthly, key="absence-releases", file_name=f"{name}-absence-factor-releases-monthly")
-
-
-def _stars(repo: str, name: str) -> None:
-    f = current().filters
-    st.subheader("Stars and forks")
-    snapshots = data.fetch(queries.repo_snapshots(data.table, repo, f.start, f.end), "stars and forks")
-    if snapshots is None:
-        return
-    if snapshots.empty:
-        st.info("No repository snapshot in the date range.")
-        return
-    st.caption(f"Daily snapshots ({len(snapshots)} in the range); history starts with the first load.")
-    fig = charts.lines(snapshots, "period", {"stars": "stars", "forks": "forks"}, x_range=(f.start, f.end))
-    charts.show(fig, snapshots, key="stars", file_name=f"{name}-stars-forks")
+    charts.show(fig, frame, key="absence-releases-stars", file_name=f"{name}-absence-releases-stars")
