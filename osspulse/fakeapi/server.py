@@ -23,7 +23,8 @@ Semantics: ``per_page``/``page`` pagination with ``Link``; ``since``/``until`` o
 ``state``/``sort``/``direction``/``since`` on issues and comments; content-hash ETags and 304s (which cost
 no quota); ``x-ratelimit-*`` headers on GitHub paths with a configurable budget and a 403 when it is
 spent; pypistats serves the last 180 days before the dataset's end date. Faults (``SimSettings``):
-5xx rate, 429 with ``Retry-After``, slow answers, malformed bodies, truncated bodies.
+5xx rate, 429 with ``Retry-After``, slow answers, malformed bodies, truncated bodies, rows repeated across
+page boundaries (``page_overlap``).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class SimSettings:
     slow_s: float = 1.0
     malformed_rate: float = 0.0  # share of 200s whose body is cut to invalid JSON
     truncate_rate: float = 0.0  # share of 200s that send half the declared Content-Length, then close
+    page_overlap: int = 0  # rows of the previous page repeated at the start of each later page (duplicates)
     fault_paths: str = ""  # a regex on path?query: faults apply only there (empty: every data endpoint)
     seed: int = 0  # of the fault dice
     end_date: str | None = None  # pypistats "today" (YYYY-MM-DD); None: the latest date in the data
@@ -525,6 +527,9 @@ class Simulator:
             return SimResponse(422, _json({"message": "Validation Failed: per_page and page are integers"}))
         last = max(1, math.ceil(len(rows) / per_page))
         chunk = rows[(page - 1) * per_page : page * per_page]
+        overlap = self.settings.page_overlap
+        if overlap and page > 1 and chunk:  # records that "moved" across a page boundary: served twice
+            chunk = rows[max(0, (page - 1) * per_page - overlap) : (page - 1) * per_page] + chunk
         links = []
 
         def link(n: int, rel: str) -> str:

@@ -409,6 +409,7 @@ class Streamlit(Service):
             "--server.fileWatcherType", "none",
             "--browser.gatherUsageStats", "false",
             "--global.developmentMode", "false",
+            "--client.toolbarMode", "minimal",
         ]  # fmt: skip
 
     def env(self) -> dict[str, str]:
