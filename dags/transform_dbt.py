@@ -3,7 +3,8 @@
 
 dbt on Trino (`dbt_project/`): `lake.raw` -> `lake.bronze` -> `lake.silver` -> `lake.gold`, rendered by
 astronomer-cosmos as one Airflow task per model with its tests right after it, so a failing model or
-test is visible and retryable on its own.
+test is visible and retryable on its own. A test that reads two models (relationships) is its own
+task downstream of both.
 
 * Scheduled on the `lake.raw` asset that `load_iceberg` publishes after each load batch.
 * `source_freshness` runs `dbt source freshness` (the `loaded_at_field` of each raw source); a stale
@@ -83,6 +84,9 @@ def transform_dbt():
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.AFTER_EACH,
+            # a relationships test reads two models: it runs as its own task once both are built,
+            # instead of inside the first parent's test task (where the other may not exist yet)
+            should_detach_multiple_parents_tests=True,
             emit_datasets=False,
         ),
         operator_args=OPERATOR_ARGS,

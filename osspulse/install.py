@@ -113,9 +113,14 @@ def cache_dir() -> Path:
 
 
 def venv_dir(cache: Path) -> Path:
-    """The virtualenv is keyed by the lock file, so a changed lock gets a fresh venv."""
+    """The virtualenv is keyed by the lock file and the checkout.
+
+    A changed lock gets a fresh venv; each checkout gets its own, because the package is installed
+    editable into it (a venv shared by two clones would import whichever ran setup last). The wheels
+    themselves come from uv's cache, so a second checkout's venv costs seconds.
+    """
     lock = (REPO_ROOT / "requirements.lock").read_bytes()
-    key = hashlib.sha256(lock + sys.version.encode()).hexdigest()[:12]
+    key = hashlib.sha256(lock + sys.version.encode() + str(REPO_ROOT).encode()).hexdigest()[:12]
     return cache / "venvs" / f"py{sys.version_info.major}{sys.version_info.minor}-{key}"
 
 
@@ -181,8 +186,8 @@ def step_venv(cache: Path) -> str:
         run([str(uv), "pip", "sync", "-q", str(REPO_ROOT / "requirements.lock")], env=env)
         stamp.touch()
         did = "created"
-    # The package itself, editable, pointing at this checkout (cheap; re-run every time so a new
-    # clone at another path takes over the cached venv).
+    # The package itself, editable, pointing at this checkout (cheap; re-run every time in case the
+    # package metadata changed).
     run([str(uv), "pip", "install", "-q", "--no-deps", "-e", str(REPO_ROOT)], env=env)
     link = REPO_ROOT / ".venv"
     if link.is_symlink() or link.exists():

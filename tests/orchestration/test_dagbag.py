@@ -100,6 +100,31 @@ def test_transform_dbt_has_a_task_per_model_and_its_tests(dagbag):
     assert "source_freshness" in tasks and "record_health" in tasks
 
 
+def test_a_test_reading_two_models_runs_after_both_are_built(dagbag):
+    """On an empty lake, a relationships test inside one model's test task would read a missing table."""
+    import json
+
+    manifest = json.loads((DAGS.parent / "dbt_project" / "target" / "manifest.json").read_text())
+    dag = dagbag.dags["transform_dbt"]
+    multi = [
+        n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "test" and len([d for d in n["depends_on"]["nodes"] if d.startswith("model.")]) > 1
+    ]
+    assert multi, "the project has relationships tests"
+    for node in multi:
+        task = dag.get_task(f"dbt.{node['name']}_test")
+        parents = {d.split(".")[-1] for d in node["depends_on"]["nodes"] if d.startswith("model.")}
+        upstream = task.get_flat_relative_ids(upstream=True)
+        assert {f"dbt.{p}.run" for p in parents} <= upstream, node["name"]
+        # and no model's own test task runs it
+        for p in parents:
+            if f"dbt.{p}.test" in dag.task_dict:
+                exclude = dag.get_task(f"dbt.{p}.test").exclude or []
+                assert node["name"] in ([exclude] if isinstance(exclude, str) else list(exclude))
+    assert set(dag.get_task("all_built").upstream_task_ids) >= {f"dbt.{multi[0]['name']}_test"}
+
+
 def test_load_iceberg_submits_one_spark_job_per_entity(dagbag):
     from osspulse.entities import ENTITIES
 
