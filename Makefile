@@ -38,10 +38,11 @@ demo: setup ## the whole pipeline end to end on simulator data (DATA=DIR replays
 	@$(OSSPULSE) demo $(if $(DATA),--data $(DATA))
 
 .PHONY: lint
-lint: ## ruff (python) and sqlfluff (dbt models)
+lint: ## ruff (python), sqlfluff (dbt models) and the dependency audit
 	@$(BIN)/ruff check osspulse dags spark_jobs tests
 	@$(BIN)/ruff format --check osspulse dags spark_jobs tests
 	@$(BIN)/sqlfluff lint dbt_project/models --processes 2
+	@$(BIN)/python -m osspulse.audit
 
 .PHONY: audit
 audit: ## pip-audit of requirements.lock (accepted findings: security/known-vulnerabilities.toml)
@@ -56,7 +57,7 @@ test-unit: ## only the tests that need no running services
 	@$(PYTEST) -v -m "not integration and not e2e and not browser and not faults"
 
 .PHONY: bench
-bench: bench-stack ## every benchmark (prints figures and ratios; never gates CI)
+bench: bench-stack bench-ingest bench-load bench-dbt bench-e2e bench-dashboard ## every benchmark (prints figures and ratios; never gates CI)
 
 .PHONY: bench-load
 bench-load: ## Postgres -> Iceberg rows/s at 100k and 1M staged commits, Spark vs PyIceberg baseline
@@ -83,6 +84,14 @@ compose-config: ## check docker-compose.yml with your .env (docker compose confi
 .PHONY: bench-dbt
 bench-dbt: ## dbt full refresh vs incremental after one new day on a year of history (wall, rows read)
 	@$(BIN)/python -m osspulse.bench.dbt
+
+.PHONY: bench-e2e
+bench-e2e: ## trigger -> fresh gold through Airflow per stage, backfill and one incremental day; peak stack RSS
+	@$(BIN)/python -m osspulse.bench.e2e
+
+.PHONY: test-faults
+test-faults: ## only the fault suite (API, process and data faults; gold must equal a clean run)
+	@$(PYTEST) -v -m faults --timeout=1800 --junitxml=artifacts/junit-faults.xml
 
 .PHONY: bench-dashboard
 bench-dashboard: ## dashboard page load (warm/cold, through Chromium) and Trino time per chart query

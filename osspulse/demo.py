@@ -132,6 +132,21 @@ def run_pipeline(s: Settings, *, load_date: date | None = None, timeout: float =
     return times
 
 
+def reset_pipeline_data(s: Settings) -> None:
+    """Empty staging (tables, bookmarks) and drop the lake's namespaces (Trino purges the files)."""
+    from osspulse.lake.trino import trino_connection
+    from osspulse.stack import bootstrap
+
+    with psycopg.connect(s.pg_dsn(), autocommit=True) as conn:
+        conn.execute("drop schema if exists staging cascade")
+    bootstrap.postgres_databases(s)
+    with trino_connection(s) as conn:
+        cur = conn.cursor()
+        for namespace in ("raw", "bronze", "silver", "gold"):
+            cur.execute(f"drop schema if exists {s.catalog_name}.{namespace} cascade")
+            cur.fetchall()
+
+
 def gold_counts(s: Settings) -> dict[str, int]:
     from osspulse.lake.trino import trino_connection
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,22 @@ from osspulse.settings import Settings, get_settings
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DEMO_LOAD_DATE = date(2026, 11, 20)
+
+
+def _test_github_token() -> None:
+    """Tests run with a GitHub token (sent to the simulator only), so the log scan has one to look for.
+
+    A real ``GITHUB_TOKEN`` is used as is; otherwise one is derived from this installation's secrets
+    (stable, so a running stack is not restarted each session, and never in the repository).
+    """
+    s = get_settings()
+    if not s.github_token.get_secret_value():
+        seed = s.pg_password.get_secret_value().encode()
+        os.environ["GITHUB_TOKEN"] = "ghp_" + hashlib.sha256(b"osspulse-test" + seed).hexdigest()[:36]
+        get_settings.cache_clear()
+
+
+_test_github_token()
 
 
 def _airflow_environment() -> None:
@@ -43,6 +60,12 @@ def stack(settings: Settings) -> Settings:
     from osspulse.stack import runner
 
     runner.up(settings)
+    scheduler = runner.service(settings, "airflow-scheduler")
+    pid = scheduler.pid_file.running_pid()
+    if pid and b"AIRFLOW_CONN_GITHUB_API=" not in Path(f"/proc/{pid}/environ").read_bytes():
+        # started without a GitHub token: restart Airflow so its connection carries the tests' token
+        runner.down(settings, only=["airflow"])
+        runner.up(settings)
     yield settings
     if os.environ.get("OSSPULSE_TEST_STACK_DOWN") == "1":
         runner.down(settings)
@@ -99,21 +122,6 @@ class DemoPipeline:
     times: object
 
 
-def reset_pipeline_data(s: Settings) -> None:
-    """Empty staging (tables, bookmarks) and drop the lake's namespaces (Trino purges the files)."""
-    from osspulse.lake.trino import trino_connection
-    from osspulse.stack import bootstrap
-
-    with psycopg.connect(s.pg_dsn(), autocommit=True) as conn:
-        conn.execute("drop schema if exists staging cascade")
-    bootstrap.postgres_databases(s)
-    with trino_connection(s) as conn:
-        cur = conn.cursor()
-        for namespace in ("raw", "bronze", "silver", "gold"):
-            cur.execute(f"drop schema if exists {s.catalog_name}.{namespace} cascade")
-            cur.fetchall()
-
-
 @pytest.fixture(scope="session")
 def demo_pipeline(stack: Settings, tmp_path_factory) -> Iterator[DemoPipeline]:
     """The demo's flow once per session, through the real Airflow scheduler, on a fresh scale-1 dataset.
@@ -133,7 +141,7 @@ def demo_pipeline(stack: Settings, tmp_path_factory) -> Iterator[DemoPipeline]:
     previous = overlay.read_text() if overlay.exists() else None
     s = demo.use_simulator(stack, dataset)
     runner.up(s)
-    reset_pipeline_data(s)
+    demo.reset_pipeline_data(s)
     times = demo.run_pipeline(s, load_date=DEMO_LOAD_DATE)
     yield DemoPipeline(s, dataset, DEMO_LOAD_DATE, times)
     if previous is None:

@@ -315,6 +315,7 @@ class Simulator:
             out = json.loads(json.dumps(self._stats))
             out["github_quota"] = self._quota_headers_locked(self._clock())
             out["log_seq"] = self._seq
+            out["dataset"] = str(self.dataset.root.resolve())
             return out
 
     def requests(self, since: int = 0) -> list[dict[str, Any]]:

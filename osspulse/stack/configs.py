@@ -196,6 +196,8 @@ def airflow_env(
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": "8793",
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": "8794",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        # a task whose process died with a restarted scheduler is failed (and retried) after 2 minutes
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "120",
         "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "30",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "60",
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
@@ -229,6 +231,18 @@ def airflow_env(
         token = quote(s.github_token.get_secret_value(), safe="")
         env["AIRFLOW_CONN_GITHUB_API"] = f"http://:{token}@{_hostport(s.github_api_url)}"
     return env
+
+
+#: ``<AIRFLOW_HOME>/config/airflow_local_settings.py``: Airflow imports it in every component
+AIRFLOW_LOCAL_SETTINGS = """\
+# Written by `osspulse stack up`; see osspulse/orchestration/preload.py.
+try:
+    from osspulse.orchestration.preload import preload
+
+    preload()
+except Exception:  # never stop an Airflow component for an optimisation
+    pass
+"""
 
 
 def airflow_pools(s: Settings) -> dict[str, dict[str, object]]:

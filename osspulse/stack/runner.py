@@ -15,9 +15,15 @@ log = logging.getLogger(__name__)
 
 def _start(svc: Service) -> bool:
     """Start ``svc`` unless it already runs; False when it was already running."""
-    if svc.pid_file.running_pid() is not None:
-        log.info("%s already running (pid %s)", svc.name, svc.pid_file.running_pid())
-        return False
+    pid = svc.pid_file.running_pid()
+    if pid is not None:
+        reason = svc.outdated()
+        if reason is None:
+            log.info("%s already running (pid %s)", svc.name, pid)
+            return False
+        log.info("restarting %s: %s", svc.name, reason)
+        stop_group(pid, sig=svc.stop_signal, timeout=svc.stop_timeout)
+        svc.pid_file.clear()
     for setting, port in svc.ports.items():
         if port_in_use(svc.settings.bind_host, port):
             raise StackError(
@@ -67,6 +73,14 @@ def up(settings: Settings, *, timeout: float = 240.0, only: list[str] | None = N
     timings["all"] = time.monotonic() - t0
     log.info("stack healthy in %.0fs", timings["all"])
     return timings
+
+
+def service(settings: Settings, name: str) -> Service:
+    """The service called ``name`` (as in ``osspulse stack status``)."""
+    for svc in all_services(settings):
+        if svc.name == name:
+            return svc
+    raise StackError(f"no service {name!r}; services: {', '.join(s.name for s in all_services(settings))}")
 
 
 def _group(name: str) -> str:

@@ -78,6 +78,10 @@ class Service:
     def bootstrap(self) -> None:
         """After the first healthy check of this `up`: create databases, buckets... (idempotent)."""
 
+    def outdated(self) -> str | None:
+        """Why the running process no longer matches the settings (then `up` restarts it), or None."""
+        return None
+
 
 # --- PostgreSQL ------------------------------------------------------------------------------------
 
@@ -335,6 +339,8 @@ class Airflow(Service):
     def prepare(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "plugins").mkdir(exist_ok=True)
+        (self.home / "config").mkdir(exist_ok=True)
+        (self.home / "config" / "airflow_local_settings.py").write_text(configs.AIRFLOW_LOCAL_SETTINGS)
         passwords = self.home / "passwords.json"
         passwords.write_text(
             json.dumps(
@@ -470,6 +476,16 @@ class FakeApi(Service):
     def health(self) -> tuple[bool, str]:
         ok, _ = http_ok(f"http://{self.settings.bind_host}:{self.settings.fake_api_port}/_sim/stats")
         return ok, "serving " + self.settings.fake_api_data if ok else "not answering"
+
+    def outdated(self) -> str | None:
+        url = f"http://{self.settings.bind_host}:{self.settings.fake_api_port}/_sim/stats"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 - the local simulator
+                serving = json.loads(resp.read()).get("dataset")
+        except (urllib.error.URLError, OSError, ValueError):
+            return None
+        wanted = str(Path(self.settings.fake_api_data).resolve())
+        return f"it serves {serving}, the settings name {wanted}" if serving != wanted else None
 
 
 def all_services(settings: Settings) -> list[Service]:

@@ -262,3 +262,18 @@ def test_truncated_answers_break_the_connection(data):
     with running_simulator(data, truncate_rate=1.0) as sim, httpx.Client(base_url=sim.url) as http:
         with pytest.raises(httpx.RemoteProtocolError):
             http.get("/repos/acme/widgets/commits?per_page=100")
+
+
+def test_stack_restarts_a_simulator_that_serves_another_dataset(data: Path, tmp_path: Path):
+    """`osspulse stack up` leaves running services alone, except a simulator pointed at another dataset."""
+    from osspulse.stack.services import FakeApi
+
+    other = tmp_path / "other"
+    other.mkdir()
+    with running_simulator(data) as sim:
+        port = int(sim.url.rsplit(":", 1)[1])
+        assert sim.stats()["dataset"] == str(data.resolve())
+        same = FakeApi(Settings(fake_api_port=port, fake_api_data=str(data)))
+        moved = FakeApi(Settings(fake_api_port=port, fake_api_data=str(other)))
+        assert same.outdated() is None
+        assert moved.outdated() == f"it serves {data.resolve()}, the settings name {other.resolve()}"

@@ -109,7 +109,8 @@ def test_a_test_reading_two_models_runs_after_both_are_built(dagbag):
     multi = [
         n
         for n in manifest["nodes"].values()
-        if n["resource_type"] == "test" and len([d for d in n["depends_on"]["nodes"] if d.startswith("model.")]) > 1
+        if n["resource_type"] == "test"
+        and len([d for d in n["depends_on"]["nodes"] if d.startswith("model.")]) > 1
     ]
     assert multi, "the project has relationships tests"
     for node in multi:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -109,7 +111,16 @@ def test_no_secret_of_this_installation_is_in_the_repository(settings):
 
 
 @pytest.mark.integration
-def test_service_logs_hold_no_secret(stack):
-    logs = [*(stack.state_dir / "logs").glob("*.log"), *(stack.state_dir / "airflow" / "logs").rglob("*.log")]
-    leaks = files_containing(logs, [v for v in secret_values(stack) if v and v != "change-me"])
+def test_service_logs_hold_no_secret(demo_pipeline):
+    """Every service log and Airflow task log of the end-to-end run, scanned for every secret."""
+    s = demo_pipeline.settings
+    assert s.github_token.get_secret_value(), (
+        "the run had a GitHub token to leak (tests/conftest.py sets one)"
+    )
+    logs = [*(s.state_dir / "logs").glob("*.log"), *(s.state_dir / "airflow" / "logs").rglob("*.log")]
+    sim = json.loads(urllib.request.urlopen(f"http://{s.bind_host}:{s.fake_api_port}/_sim/stats").read())
+    assert sim["authorized"] > 0, "the ingest sent the token (to the simulator)"
+    task_logs = [p for p in logs if "dag_id=ingest_github" in str(p)]
+    assert task_logs, "the ingest tasks of the run wrote logs"
+    leaks = files_containing(logs, [v for v in secret_values(s) if v and v != "change-me"])
     assert not leaks, leaks

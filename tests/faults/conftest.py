@@ -1,0 +1,94 @@
+"""Fixtures of the fault suite (`make test-faults`): one dataset, an in-process simulator, a clean lane."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from osspulse.settings import Settings
+from tests.faults.lane import Lane
+
+LOAD_DATE = date(2026, 11, 20)
+REPORT = Path(__file__).resolve().parents[2] / "artifacts" / "faults.json"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/faults/" in str(item.fspath):
+            item.add_marker(pytest.mark.faults)
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def fault_dataset(tmp_path_factory) -> Path:
+    from osspulse.fakeapi.generate import generate
+
+    out = tmp_path_factory.mktemp("fault-data")
+    generate(out, scale=1)
+    return out
+
+
+@pytest.fixture(scope="session")
+def simulator(fault_dataset: Path):
+    from osspulse.fakeapi.server import running_simulator
+
+    with running_simulator(fault_dataset) as sim:
+        sim.simulator.dataset.preload()
+        yield sim
+
+
+@pytest.fixture
+def sim(simulator):
+    """The simulator, reset to a clean state (no faults, fresh budget) before and after each test."""
+    from osspulse.fakeapi.server import SimSettings
+
+    clean = {k: v for k, v in vars(SimSettings()).items()}
+    simulator.configure(**clean)
+    simulator.reset()
+    yield simulator
+    simulator.configure(**clean)
+    simulator.reset()
+
+
+@pytest.fixture(scope="session")
+def make_lane(stack: Settings, fault_dataset: Path, simulator, tmp_path_factory) -> Iterator:
+    lanes: list[Lane] = []
+
+    def make(name: str, dataset: Path | None = None, api_url: str | None = None) -> Lane:
+        lane = Lane(
+            name,
+            stack,
+            dataset or fault_dataset,
+            api_url or simulator.url,
+            tmp_path_factory.mktemp(f"lane-{name}"),
+        )
+        lanes.append(lane.create())
+        return lane
+
+    yield make
+    for lane in lanes:
+        lane.destroy()
+
+
+@pytest.fixture(scope="session")
+def baseline(make_lane, spark, simulator) -> dict[str, str]:
+    """The gold fingerprint of a clean run on the dataset."""
+    lane = make_lane("clean")
+    lane.run(spark, LOAD_DATE)
+    prints = lane.fingerprint()
+    record("clean run", "none", "baseline", lane.timings)
+    return prints
+
+
+def record(fault: str, phase: str, outcome: str, timings: dict[str, float] | None = None) -> None:
+    """Append a fault's outcome to artifacts/faults.json (docs/reliability.md is written from it)."""
+    REPORT.parent.mkdir(exist_ok=True)
+    rows = json.loads(REPORT.read_text()) if REPORT.exists() else []
+    rows = [r for r in rows if r["fault"] != fault]
+    rows.append({"fault": fault, "phase": phase, "outcome": outcome,
+                 "seconds": {k: round(v, 1) for k, v in (timings or {}).items()}})  # fmt: skip
+    REPORT.write_text(json.dumps(rows, indent=2))

@@ -1,0 +1,217 @@
+"""A pipeline lane: the whole pipeline (ingest -> load -> dbt) on a private copy of every store.
+
+Each lane has its own staging database, its own raw namespace (``lake.f_<name>_raw``) and its own dbt
+schemas (``lake.f_<name>_bronze|silver|gold``), and reads the APIs from an in-process simulator over
+the fault suite's dataset. The code is the production code (the functions the Airflow tasks call), so
+a fault injected into a lane and a clean lane can be compared gold table by gold table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from osspulse.entities import ENTITIES
+from osspulse.lake.trino import trino_connection
+from osspulse.settings import Settings
+
+log = logging.getLogger("faults")
+
+#: gold tables compared between lanes (data_health_sources reports fetch times, which differ by design)
+COMPARED_GOLD = (
+    "repo_activity_daily",
+    "repo_activity_weekly",
+    "repo_activity_monthly",
+    "top_contributors",
+    "issue_responsiveness_monthly",
+    "contributor_absence_factor",
+    "repo_snapshot_history",
+    "package_downloads_daily",
+    "package_downloads_monthly",
+    "python_version_adoption_monthly",
+    "os_share_monthly",
+    "release_cadence",
+    "project_comparison_monthly",
+)
+
+
+@dataclass
+class Lane:
+    name: str
+    base: Settings
+    dataset: Path
+    api_url: str
+    workdir: Path
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def db(self) -> str:
+        return f"osspulse_f_{self.name}"
+
+    @property
+    def raw_namespace(self) -> str:
+        return f"f_{self.name}_raw"
+
+    @property
+    def prefix(self) -> str:
+        return f"f_{self.name}_"
+
+    @property
+    def settings(self) -> Settings:
+        return self.base.model_copy(
+            update={
+                "pg_staging_db": self.db,
+                "github_api_url": self.api_url,
+                "pypistats_url": self.api_url,
+                "pypi_url": self.api_url,
+                "tracked": self.dataset / "tracked.yml",
+                "pypistats_requests_per_minute": 100_000,
+                "http_backoff_base_s": 0.05,
+                "http_backoff_max_s": 1.0,
+                "github_secondary_wait_s": 1.0,
+                "http_timeout_s": 5.0,
+            }
+        )
+
+    def env(self) -> dict[str, str]:
+        """The lane's settings as environment variables (for subprocess runs of the same code)."""
+        s = self.settings
+        return {
+            **os.environ,
+            "OSSPULSE_PG_STAGING_DB": self.db,
+            "OSSPULSE_GITHUB_API_URL": self.api_url,
+            "OSSPULSE_PYPISTATS_URL": self.api_url,
+            "OSSPULSE_PYPI_URL": self.api_url,
+            "OSSPULSE_TRACKED": str(s.tracked),
+            "OSSPULSE_PYPISTATS_REQUESTS_PER_MINUTE": "100000",
+            "OSSPULSE_HTTP_BACKOFF_BASE_S": "0.05",
+            "OSSPULSE_HTTP_BACKOFF_MAX_S": "1.0",
+            "OSSPULSE_HTTP_TIMEOUT_S": "5",
+        }
+
+    # --- lifecycle ------------------------------------------------------------------------------------
+    def create(self) -> Lane:
+        with psycopg.connect(self.base.pg_dsn("postgres"), autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(self.db)))
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(self.db)))
+        self.drop_lake()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def drop_lake(self) -> None:
+        with trino_connection(self.base) as conn:
+            cur = conn.cursor()
+            for schema in (
+                self.raw_namespace,
+                *(f"{self.prefix}{layer}" for layer in ("bronze", "silver", "gold")),
+            ):
+                cur.execute(f"drop schema if exists {self.base.catalog_name}.{schema} cascade")
+                cur.fetchall()
+
+    def destroy(self) -> None:
+        self.drop_lake()
+        with psycopg.connect(self.base.pg_dsn("postgres"), autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(self.db)))
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # --- the pipeline ---------------------------------------------------------------------------------
+    def _timed(self, stage: str, t0: float) -> None:
+        self.timings[stage] = self.timings.get(stage, 0.0) + time.monotonic() - t0
+
+    def ingest(self, load_date: date) -> None:
+        """Both sources; raises (after ingesting what it can) if any repo or package failed."""
+        from osspulse.ingest.github import ingest_github
+        from osspulse.ingest.pypi import ingest_pypi
+
+        t0 = time.monotonic()
+        try:
+            ingest_github(self.settings, None, load_date)
+        finally:
+            try:
+                ingest_pypi(self.settings, None, load_date)
+            finally:
+                self._timed("ingest", t0)
+
+    def load(self, spark, start: date, end: date | None = None) -> None:
+        from osspulse.load import raw
+
+        t0 = time.monotonic()
+        try:
+            names = [e.name for e in ENTITIES]
+            raw.load(spark, self.settings, names, start, end or start + timedelta(days=1), self.raw_namespace)
+        finally:
+            self._timed("load", t0)
+
+    def dbt(self, *args: str, check: bool = True):
+        from osspulse.transform.dbt import DbtTarget, run_dbt
+
+        t0 = time.monotonic()
+        try:
+            target = DbtTarget(schema_prefix=self.prefix, raw_schema=self.raw_namespace, workdir=self.workdir,
+                               run_tag=f"faults-{self.name}")  # fmt: skip
+            return run_dbt(self.settings, list(args), target, capture=True, check=check)
+        finally:
+            self._timed("transform", t0)
+
+    def transform(self) -> None:
+        """Seeds and models (data and unit tests run in their own suites; here the numbers are compared)."""
+        self.dbt("seed")
+        self.dbt("run")
+
+    def run(self, spark, load_date: date) -> None:
+        self.ingest(load_date)
+        self.load(spark, load_date)
+        self.transform()
+
+    def cli(self, *args: str, **kwargs) -> subprocess.Popen:
+        """Start ``osspulse <args>`` in a subprocess with the lane's settings (to be killed)."""
+        return subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "osspulse.cli", *args],
+            env=self.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            **kwargs,
+        )
+
+    # --- comparison -----------------------------------------------------------------------------------
+    def fingerprint(self) -> dict[str, str]:
+        return gold_fingerprint(self.base, self.prefix)
+
+    def staging_dump(self) -> dict[str, set[tuple]]:
+        """Every staging row as (key..., payload) — what the API said, without fetch bookkeeping."""
+        dump = {}
+        with psycopg.connect(self.settings.pg_dsn()) as conn:
+            for e in ENTITIES:
+                cols = ", ".join(e.key_names)
+                rows = conn.execute(f"select {cols}, payload::text from {e.staging_table}").fetchall()  # noqa: S608
+                dump[e.name] = set(rows)
+        return dump
+
+
+def gold_fingerprint(s: Settings, prefix: str = "") -> dict[str, str]:
+    """An order-independent hash (and row count) of every compared gold table, all columns."""
+    prints = {}
+    with trino_connection(s) as conn:
+        cur = conn.cursor()
+        for table in COMPARED_GOLD:
+            cur.execute(f"select * from {s.catalog_name}.{prefix}gold.{table}")  # noqa: S608
+            rows = sorted(repr(tuple(r)) for r in cur.fetchall())
+            prints[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16] + f"/{len(rows)}"
+    return prints
+
+
+def diff(expected: dict[str, str], actual: dict[str, str]) -> dict[str, tuple[str, str]]:
+    return {t: (expected[t], actual.get(t, "missing")) for t in expected if expected[t] != actual.get(t)}
