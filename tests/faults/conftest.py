@@ -92,3 +92,17 @@ def record(fault: str, phase: str, outcome: str, timings: dict[str, float] | Non
     rows.append({"fault": fault, "phase": phase, "outcome": outcome,
                  "seconds": {k: round(v, 1) for k, v in (timings or {}).items()}})  # fmt: skip
     REPORT.write_text(json.dumps(rows, indent=2))
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """The fault report as the table of docs/reliability.md."""
+    lines = ["| Fault | Phase | Outcome | Lane seconds |", "|---|---|---|---|"]
+    for r in rows:
+        secs = ", ".join(f"{k} {v:.0f}" for k, v in r["seconds"].items()) or "-"
+        lines.append(f"| {r['fault']} | {r['phase']} | {r['outcome']} | {secs} |")
+    return "\n".join(lines) + "\n"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if REPORT.exists():
+        REPORT.with_suffix(".md").write_text(markdown_table(json.loads(REPORT.read_text())))
