@@ -185,7 +185,9 @@ def step_venv(cache: Path) -> str:
         run([str(uv), "venv", "-q", "-p", sys.executable, str(venv)], env=env)
         run([str(uv), "pip", "sync", "-q", str(REPO_ROOT / "requirements.lock")], env=env)
         stamp.touch()
+        (venv / ".osspulse-checkout").write_text(str(REPO_ROOT))
         did = "created"
+    pruned = prune_venvs(cache, keep=venv)
     # The package itself, editable, pointing at this checkout (cheap; re-run every time in case the
     # package metadata changed).
     run([str(uv), "pip", "install", "-q", "--no-deps", "-e", str(REPO_ROOT)], env=env)
@@ -195,7 +197,23 @@ def step_venv(cache: Path) -> str:
             link.unlink()
     if not link.exists():
         link.symlink_to(venv)
-    return f"{did}: {venv} (linked as .venv)"
+    return f"{did}: {venv} (linked as .venv)" + (f"; removed {pruned} of gone checkouts" if pruned else "")
+
+
+def prune_venvs(cache: Path, keep: Path) -> int:
+    """Delete the cached venvs of checkouts that no longer exist (CI clones, say).
+
+    A venv of an older lock of an existing checkout is kept: services started from it may still run.
+    """
+    removed = 0
+    for venv in (cache / "venvs").glob("py*-*"):
+        marker = venv / ".osspulse-checkout"
+        if venv == keep or not marker.exists():
+            continue
+        if not (Path(marker.read_text().strip()) / "pyproject.toml").exists():
+            shutil.rmtree(venv, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def _sha1(path: Path) -> str:
