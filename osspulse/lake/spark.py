@@ -40,6 +40,9 @@ def spark_conf(s: Settings) -> dict[str, str]:
         f"{cat}.jdbc.user": s.pg_user,
         f"{cat}.jdbc.password": s.pg_password.get_secret_value(),
         f"{cat}.jdbc.schema-version": "V1",
+        # PostgreSQL ends every session when it restarts (SQLSTATE 57P01 admin shutdown, 57P02 crash,
+        # 57P03 starting): reconnect and retry like a dropped connection (08xxx, retried by default)
+        f"{cat}.retryable_status_codes": "57P01,57P02,57P03",
         f"{cat}.warehouse": s.warehouse,
         f"{cat}.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
         f"{cat}.s3.endpoint": s.s3_endpoint_url,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from osspulse.settings import Settings
 from osspulse.stack.process import StackError, port_in_use, rss_bytes, start_detached, stop_group
-from osspulse.stack.services import Airflow, Service, all_services, wait_healthy
+from osspulse.stack.services import Airflow, FakeApi, Service, all_services, wait_healthy
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,21 @@ def _start(svc: Service) -> bool:
     return True
 
 
+#: services that keep pooled connections to a store and do not all recover when it restarts under them
+#: (Trino's Iceberg JDBC catalog fails one query per pooled connection with "terminating connection
+#: due to administrator command"); `up` restarts them after it (re)started that store
+RESTART_WITH = {"trino": {"postgres"}}
+
+
+def _restart_if_orphaned(svc: Service, started: set[str]) -> None:
+    pid = svc.pid_file.running_pid()
+    lost = RESTART_WITH.get(svc.name, set()) & started
+    if pid is not None and lost:
+        log.info("restarting %s: %s restarted under it", svc.name, ", ".join(sorted(lost)))
+        stop_group(pid, sig=svc.stop_signal, timeout=svc.stop_timeout)
+        svc.pid_file.clear()
+
+
 def up(settings: Settings, *, timeout: float = 240.0, only: list[str] | None = None) -> dict[str, float]:
     """Start every service that is not running and wait until all are healthy.
 
@@ -52,14 +67,17 @@ def up(settings: Settings, *, timeout: float = 240.0, only: list[str] | None = N
         return [services[n] for n in names if services[n] in wanted]
 
     # Stores first: everything else needs them.
+    started: set[str] = set()
     for svc in phase(["fake-api", "postgres", "minio"] if "fake-api" in services else ["postgres", "minio"]):
-        _start(svc)
+        if _start(svc):
+            started.add(svc.name)
         wait_healthy([svc], timeout=60)
         svc.bootstrap()  # idempotent and cheap; it also repairs a half-made store
         timings[svc.name] = time.monotonic() - t0
     # Trino and Streamlit boot while Airflow migrates its database.
     slow = phase(["trino", "streamlit", "docs"])
     for svc in slow:
+        _restart_if_orphaned(svc, started)
         _start(svc)
     airflow = phase(["airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"])
     if airflow:
@@ -90,7 +108,11 @@ def _group(name: str) -> str:
 def down(settings: Settings, *, only: list[str] | None = None) -> list[str]:
     """Stop running services in reverse start order; returns the names stopped."""
     stopped = []
-    for svc in reversed(all_services(settings)):
+    services = all_services(settings)
+    if not any(isinstance(svc, FakeApi) for svc in services):
+        # a simulator started while a dataset was configured is stopped even after that setting went
+        services.insert(0, FakeApi(settings))
+    for svc in reversed(services):
         if only and svc.name not in only and _group(svc.name) not in only:
             continue
         pid = svc.pid_file.running_pid()

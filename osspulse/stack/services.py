@@ -300,7 +300,32 @@ class Trino(Service):
             starting = json.loads(body).get("starting", True)
         except ValueError:
             return False, "unreadable /v1/info"
-        return (not starting), ("starting" if starting else "active")
+        if starting:
+            return False, "starting"
+        # "not starting" comes a few seconds before the node can run a query ("No nodes available")
+        error = self.query_error("select 1")
+        return error is None, "active" if error is None else f"active, but a query fails: {error}"
+
+    def query_error(self, sql: str, timeout: float = 10.0) -> str | None:
+        """Run ``sql`` as the pipeline's user through the HTTP protocol; the error message, or None."""
+        headers = {"X-Trino-User": self.settings.trino_etl_user}
+        request = urllib.request.Request(
+            f"{self.settings.trino_url}/v1/statement", data=sql.encode(), headers=headers, method="POST"
+        )
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 - local Trino
+                    answer = json.loads(resp.read())
+                if answer.get("error"):
+                    return str(answer["error"].get("message", answer["error"]))[:200]
+                if not answer.get("nextUri"):
+                    return None
+                if time.monotonic() > deadline:
+                    return f"no answer within {timeout:.0f}s"
+                request = urllib.request.Request(answer["nextUri"], headers=headers)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            return str(getattr(exc, "reason", exc))
 
 
 # --- Airflow --------------------------------------------------------------------------------------

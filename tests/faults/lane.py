@@ -175,20 +175,24 @@ class Lane:
         self.transform()
 
     def cli(self, *args: str, **kwargs) -> subprocess.Popen:
-        """Start ``osspulse <args>`` in a subprocess with the lane's settings (to be killed)."""
-        return subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "osspulse.cli", *args],
-            env=self.env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-            **kwargs,
-        )
+        """Start ``osspulse <args>`` in a subprocess with the lane's settings (to be killed).
+
+        Its output goes to ``<workdir>/cli.log``: a pipe nobody reads while the test waits would fill
+        up with the retries' stack traces and block the process.
+        """
+        with (self.workdir / "cli.log").open("a") as out:
+            return subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "osspulse.cli", *args],
+                env=self.env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                **kwargs,
+            )
 
     # --- comparison -----------------------------------------------------------------------------------
-    def fingerprint(self) -> dict[str, str]:
-        return gold_fingerprint(self.base, self.prefix)
+    def fingerprint(self, exclude: tuple[str, ...] = ()) -> dict[str, str]:
+        return gold_fingerprint(self.base, self.prefix, exclude)
 
     def staging_dump(self) -> dict[str, set[tuple]]:
         """Every staging row as (key..., payload) — what the API said, without fetch bookkeeping."""
@@ -201,14 +205,16 @@ class Lane:
         return dump
 
 
-def gold_fingerprint(s: Settings, prefix: str = "") -> dict[str, str]:
-    """An order-independent hash (and row count) of every compared gold table, all columns."""
+def gold_fingerprint(s: Settings, prefix: str = "", exclude: tuple[str, ...] = ()) -> dict[str, str]:
+    """An order-independent hash (and row count) of every compared gold table: all columns but ``exclude``."""
     prints = {}
     with trino_connection(s) as conn:
         cur = conn.cursor()
         for table in COMPARED_GOLD:
             cur.execute(f"select * from {s.catalog_name}.{prefix}gold.{table}")  # noqa: S608
-            rows = sorted(repr(tuple(r)) for r in cur.fetchall())
+            fetched = cur.fetchall()
+            keep = [i for i, col in enumerate(cur.description) if col[0] not in exclude]
+            rows = sorted(repr(tuple(r[i] for i in keep)) for r in fetched)
             prints[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16] + f"/{len(rows)}"
     return prints
 

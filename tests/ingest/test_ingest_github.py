@@ -46,7 +46,8 @@ def _minimum_backfill(data_dir: Path) -> int:
 
 
 def test_backfill_no_change_then_append(dataset, sim, scratch_db):
-    settings = fast(sim.settings_for(scratch_db, tracked=dataset / "tracked.yml"))
+    # without a token (the test session sets one for the log scan): anonymous requests
+    settings = fast(sim.settings_for(scratch_db, tracked=dataset / "tracked.yml"), github_token=SecretStr(""))
     repos = list(load_tracked(dataset / "tracked.yml").repos)
 
     reports = ingest_github(settings, None, DAY1)

@@ -78,3 +78,23 @@ def test_status_table():
     assert "postgres  running  healthy" in text
     assert "trino     stopped  -" in text
     assert text.endswith("total RSS: 100 MiB")
+
+
+def test_down_stops_a_simulator_whose_dataset_setting_is_gone(tmp_path):
+    """`osspulse demo` (or a test) may restore settings without a dataset while the simulator still runs."""
+    import time
+
+    from osspulse.settings import Settings
+    from osspulse.stack import runner
+    from osspulse.stack.services import FakeApi
+
+    settings = Settings(state_dir=tmp_path, fake_api_data="")
+    svc = FakeApi(settings)
+    pid = start_detached([sys.executable, "-c", "import time; time.sleep(60)"], log_file=tmp_path / "sim.log",
+                         env=dict(os.environ), cwd=tmp_path)  # fmt: skip
+    svc.pid_file.write(pid)
+    assert runner.down(settings) == ["fake-api"]
+    deadline = time.monotonic() + 10
+    while svc.pid_file.running_pid() is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert svc.pid_file.running_pid() is None
