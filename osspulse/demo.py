@@ -36,6 +36,7 @@ GOLD_TABLES = (
     "contributor_absence_factor",
     "repo_snapshot_history",
     "package_downloads_daily",
+    "package_downloads_monthly",
     "python_version_adoption_monthly",
     "os_share_monthly",
     "release_cadence",
