@@ -94,6 +94,15 @@ def record(fault: str, phase: str, outcome: str, timings: dict[str, float] | Non
     REPORT.write_text(json.dumps(rows, indent=2))
 
 
+def assert_gold_equal(expected: dict, actual: dict, fault: str, phase: str, timings: dict | None) -> None:
+    """Record the fault's outcome (gold equal to the clean run, or which tables differ), then assert it."""
+    from tests.faults.lane import diff
+
+    mismatches = diff(expected, actual)
+    record(fault, phase, "gold equals the clean run" if not mismatches else f"MISMATCH {mismatches}", timings)
+    assert not mismatches, mismatches
+
+
 def markdown_table(rows: list[dict]) -> str:
     """The fault report as the table of docs/reliability.md."""
     lines = ["| Fault | Phase | Outcome | Lane seconds |", "|---|---|---|---|"]

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from osspulse.demo import reset_pipeline_data
 from osspulse.orchestration.airflow_api import AirflowClient
 from osspulse.stack import runner
-from tests.faults.conftest import record
-from tests.faults.lane import diff, gold_fingerprint
+from tests.faults.conftest import assert_gold_equal
+from tests.faults.lane import gold_fingerprint
 
 
 def test_restart_the_scheduler_mid_dag(demo_pipeline):
@@ -33,11 +33,5 @@ def test_restart_the_scheduler_mid_dag(demo_pipeline):
             api.wait(run.dag_id, run.run_id, timeout=1200)
         api.wait_settled("load_iceberg", since, timeout=2400)
         api.wait_settled("transform_dbt", since, timeout=2400)
-    mismatches = diff(clean, gold_fingerprint(s))
-    record(
-        "restart the Airflow scheduler mid-DAG (during load_iceberg)",
-        "orchestration",
-        "gold equals the clean run" if not mismatches else f"MISMATCH {mismatches}",
-        {"pipeline": time.monotonic() - t0},
-    )
-    assert not mismatches, mismatches
+    fault = "restart the Airflow scheduler mid-DAG (during load_iceberg)"
+    assert_gold_equal(clean, gold_fingerprint(s), fault, "orchestration", {"pipeline": time.monotonic() - t0})

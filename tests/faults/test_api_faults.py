@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.conftest import LOAD_DATE, record
-from tests.faults.lane import diff
+from tests.faults.conftest import LOAD_DATE, assert_gold_equal
 
 
 def finish(lane, spark, baseline, fault: str, phase: str) -> None:
     lane.load(spark, LOAD_DATE)
     lane.transform()
-    mismatches = diff(baseline, lane.fingerprint())
-    record(
-        fault,
-        phase,
-        "gold equals the clean run" if not mismatches else f"MISMATCH {mismatches}",
-        lane.timings,
-    )
-    assert not mismatches, mismatches
+    assert_gold_equal(baseline, lane.fingerprint(), fault, phase, lane.timings)
 
 
 def ingest_until_done(lane, attempts: int = 3) -> int:

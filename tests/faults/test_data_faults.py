@@ -7,21 +7,14 @@ import shutil
 from datetime import timedelta
 
 from osspulse.fakeapi.server import running_simulator
-from tests.faults.conftest import LOAD_DATE, record
-from tests.faults.lane import diff
-
-
-def compare(expected: dict, actual: dict, fault: str, phase: str, timings: dict) -> None:
-    mismatches = diff(expected, actual)
-    record(fault, phase, "gold equals the clean run" if not mismatches else f"MISMATCH {mismatches}", timings)
-    assert not mismatches, mismatches
+from tests.faults.conftest import LOAD_DATE, assert_gold_equal
 
 
 def test_duplicate_records_across_pages(make_lane, sim, spark, baseline):
     lane = make_lane("dupes")
     sim.configure(page_overlap=3)  # the last 3 rows of each page come again on the next
     lane.run(spark, LOAD_DATE)
-    compare(baseline, lane.fingerprint(), "duplicate records across pages", "ingest", lane.timings)
+    assert_gold_equal(baseline, lane.fingerprint(), "duplicate records across pages", "ingest", lane.timings)
 
 
 def test_records_updated_between_pages(make_lane, spark, fault_dataset, tmp_path):
@@ -67,8 +60,8 @@ def test_records_updated_between_pages(make_lane, spark, fault_dataset, tmp_path
         clean.load(spark, LOAD_DATE, LOAD_DATE + timedelta(days=2))
         clean.transform()
         assert clean.fingerprint() != {}  # a real comparison
-        compare(clean.fingerprint(), racing.fingerprint(), "records updated between pages", "ingest",
-                racing.timings)  # fmt: skip
+        fault = "records updated between pages"
+        assert_gold_equal(clean.fingerprint(), racing.fingerprint(), fault, "ingest", racing.timings)
 
 
 def awkward(dataset, out) -> int:
@@ -122,7 +115,7 @@ def test_awkward_data_in_one_run_equals_the_same_data_in_two(make_lane, spark, f
         shutil.copy(tmp_path / "awkward" / "github" / "delta-io" / "delta" / "commits.jsonl",
                     plain / "github" / "delta-io" / "delta" / "commits.jsonl")  # fmt: skip
         in_two.run(spark, LOAD_DATE)  # the same day again: only the new commits are fetched
-    compare(at_once.fingerprint(), in_two.fingerprint(),
+    assert_gold_equal(at_once.fingerprint(), in_two.fingerprint(),
             "clock skew, unicode and 200 kB fields, null authors, a new payload field", "all",
             at_once.timings)  # fmt: skip
     raw = spark.sql(

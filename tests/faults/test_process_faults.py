@@ -9,21 +9,13 @@ import time
 from datetime import timedelta
 
 from osspulse.stack import runner
-from tests.faults.conftest import LOAD_DATE, record
-from tests.faults.lane import diff
+from tests.faults.conftest import LOAD_DATE, assert_gold_equal
 
 END = LOAD_DATE + timedelta(days=1)
 
 
 def compare(lane, baseline, fault: str, phase: str) -> None:
-    mismatches = diff(baseline, lane.fingerprint())
-    record(
-        fault,
-        phase,
-        "gold equals the clean run" if not mismatches else f"MISMATCH {mismatches}",
-        lane.timings,
-    )
-    assert not mismatches, mismatches
+    assert_gold_equal(baseline, lane.fingerprint(), fault, phase, lane.timings)
 
 
 def wait_until(condition, timeout: float, what: str) -> None:
