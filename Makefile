@@ -39,8 +39,8 @@ demo: setup ## the whole pipeline end to end on simulator data (DATA=DIR replays
 
 .PHONY: lint
 lint: ## ruff (python), sqlfluff (dbt models) and the dependency audit
-	@$(BIN)/ruff check osspulse dags spark_jobs tests
-	@$(BIN)/ruff format --check osspulse dags spark_jobs tests
+	@$(BIN)/ruff check osspulse simulator devtools dags spark_jobs tests
+	@$(BIN)/ruff format --check osspulse simulator devtools dags spark_jobs tests
 	@$(BIN)/sqlfluff lint dbt_project/models --processes 2
 	@$(BIN)/python -m osspulse.audit
 
@@ -61,15 +61,15 @@ bench: bench-stack bench-ingest bench-load bench-dbt bench-e2e bench-dashboard #
 
 .PHONY: bench-load
 bench-load: ## Postgres -> Iceberg rows/s at 100k and 1M staged commits, Spark vs PyIceberg baseline
-	@$(BIN)/python -m osspulse.bench.load
+	@$(BIN)/python -m osspulse_dev.bench.load
 
 .PHONY: bench-ingest
 bench-ingest: ## ingest requests used vs the minimum (backfill, incremental) and records/s at scale 1 and 10
-	@$(BIN)/python -m osspulse.bench.ingest
+	@$(BIN)/python -m osspulse_dev.bench.ingest
 
 .PHONY: bench-stack
 bench-stack: setup ## setup time, stack start-up time and idle memory per service
-	@$(BIN)/python -m osspulse.bench.stack
+	@$(BIN)/python -m osspulse_dev.bench.stack
 
 .PHONY: clean
 clean: ## stop the stack and delete its state (keeps the download cache)
@@ -83,11 +83,11 @@ compose-config: ## check docker-compose.yml with your .env (docker compose confi
 
 .PHONY: bench-dbt
 bench-dbt: ## dbt full refresh vs incremental after one new day on a year of history (wall, rows read)
-	@$(BIN)/python -m osspulse.bench.dbt
+	@$(BIN)/python -m osspulse_dev.bench.dbt
 
 .PHONY: bench-e2e
 bench-e2e: ## trigger -> fresh gold through Airflow per stage, backfill and one incremental day; peak stack RSS
-	@$(BIN)/python -m osspulse.bench.e2e
+	@$(BIN)/python -m osspulse_dev.bench.e2e
 
 .PHONY: test-faults
 test-faults: ## only the fault suite (API, process and data faults; gold must equal a clean run)
@@ -95,4 +95,4 @@ test-faults: ## only the fault suite (API, process and data faults; gold must eq
 
 .PHONY: bench-dashboard
 bench-dashboard: ## dashboard page load (warm/cold, through Chromium) and Trino time per chart query
-	@$(BIN)/python -m osspulse.bench.dashboard
+	@$(BIN)/python -m osspulse_dev.bench.dashboard

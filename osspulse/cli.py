@@ -22,12 +22,19 @@ COMMAND_MODULES: tuple[str, ...] = (
     "osspulse.load.cli",
     "osspulse.deploy.compose",
     "osspulse.ingest.cli",
-    "osspulse.fakeapi.cli",
-    "osspulse.demo",
     "osspulse.workbench.sql",
     "osspulse.workbench.docs",
     "osspulse.transform.cli",
 )
+#: Separately installed parts add their sub-commands through this entry point group (the API simulator
+#: adds ``fake-api`` and ``demo``, the development tools ``dbt-sample``); the runtime never imports them.
+COMMAND_ENTRY_POINTS = "osspulse.commands"
+
+
+def plugin_command_modules() -> list[str]:
+    from importlib.metadata import entry_points
+
+    return sorted(ep.value for ep in entry_points(group=COMMAND_ENTRY_POINTS))
 
 
 def _stack(args: argparse.Namespace) -> int:
@@ -98,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     import importlib
 
-    for module in COMMAND_MODULES:
+    for module in (*COMMAND_MODULES, *plugin_command_modules()):
         importlib.import_module(module).register(sub)
     return parser
 

@@ -10,6 +10,13 @@
 A column path is a JSONPath into the payload as understood by Spark's ``get_json_object``. A column
 marked ``required`` must parse when present: a value that cannot be cast sends the row to
 ``lake.raw._rejects`` with the reason, instead of silently becoming null.
+
+Records that vanish at the source (a commit no longer reachable after a force-push, a deleted or
+transferred issue, a deleted release or PyPI version) are never deleted from staging: the ingest
+upserts a *tombstone*, the last payload it holds plus a top-level ``_osspulse`` object
+``{"deleted_at": "<ISO 8601 UTC>", "reason": "..."}``. Every layer reads it as the ``deleted_at``
+column (``TOMBSTONE``) and drops deleted records from silver on; a record that reappears is upserted
+without ``_osspulse`` and is live again.
 """
 
 from __future__ import annotations
@@ -99,6 +106,15 @@ class Entity:
 
 C = Column
 
+#: The column of a record the source no longer has (see the module docstring); null while it is live.
+TOMBSTONE = C(
+    "deleted_at",
+    "timestamp",
+    "$._osspulse.deleted_at",
+    True,
+    "When the ingest found the record gone at the source (tombstone); null while it exists",
+)
+
 ENTITIES: tuple[Entity, ...] = (
     Entity(
         "github_repos",
@@ -133,6 +149,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("committer_login", "string", "$.committer.login"),
             C("committer_date", "timestamp", "$.commit.committer.date", True),
             C("message", "string", "$.commit.message"),
+            TOMBSTONE,
         ),
         "Commits on the default branch (GET /repos/{owner}/{repo}/commits).",
     ),
@@ -154,6 +171,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("created_at", "timestamp", "$.created_at", True),
             C("updated_at", "timestamp", "$.updated_at", True),
             C("closed_at", "timestamp", "$.closed_at", True),
+            TOMBSTONE,
         ),
         "Issues and pull requests (GET /repos/{owner}/{repo}/issues?state=all); PRs carry pull_request.",
     ),
@@ -168,6 +186,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("author_association", "string", "$.author_association"),
             C("created_at", "timestamp", "$.created_at", True),
             C("updated_at", "timestamp", "$.updated_at", True),
+            TOMBSTONE,
         ),
         "Repository-wide issue and PR conversation comments (GET /repos/{owner}/{repo}/issues/comments).",
     ),
@@ -183,8 +202,43 @@ ENTITIES: tuple[Entity, ...] = (
             C("author_login", "string", "$.author.login"),
             C("created_at", "timestamp", "$.created_at", True),
             C("published_at", "timestamp", "$.published_at", True),
+            TOMBSTONE,
         ),
         "Releases (GET /repos/{owner}/{repo}/releases).",
+    ),
+    Entity(
+        "github_pull_reviews",
+        "github",
+        (("repo", "string"), ("review_id", "bigint")),
+        (
+            C("pull_request_url", "string", "$.pull_request_url"),
+            C("user_login", "string", "$.user.login"),
+            C("user_id", "bigint", "$.user.id"),
+            C("user_type", "string", "$.user.type"),
+            C("author_association", "string", "$.author_association"),
+            C("state", "string", "$.state"),
+            C("submitted_at", "timestamp", "$.submitted_at", True),
+        ),
+        "Pull request reviews (GET /repos/{owner}/{repo}/pulls/{number}/reviews, for each PR updated "
+        "since the last run); the PR number is the last segment of pull_request_url.",
+    ),
+    Entity(
+        "github_pull_review_comments",
+        "github",
+        (("repo", "string"), ("comment_id", "bigint")),
+        (
+            C("pull_request_url", "string", "$.pull_request_url"),
+            C("pull_request_review_id", "bigint", "$.pull_request_review_id"),
+            C("in_reply_to_id", "bigint", "$.in_reply_to_id"),
+            C("user_login", "string", "$.user.login"),
+            C("user_id", "bigint", "$.user.id"),
+            C("user_type", "string", "$.user.type"),
+            C("author_association", "string", "$.author_association"),
+            C("created_at", "timestamp", "$.created_at", True),
+            C("updated_at", "timestamp", "$.updated_at", True),
+            TOMBSTONE,
+        ),
+        "Repository-wide pull request review comments (GET /repos/{owner}/{repo}/pulls/comments).",
     ),
     Entity(
         "pypi_downloads",
@@ -203,6 +257,7 @@ ENTITIES: tuple[Entity, ...] = (
             C("requires_python", "string", "$.requires_python"),
             C("file_count", "int", "$.file_count"),
             C("total_size", "bigint", "$.total_size"),
+            TOMBSTONE,
         ),
         "One row per released version from GET /pypi/{package}/json: the version's files summarised "
         "(first_upload_at = earliest upload_time_iso_8601, yanked = every file yanked) plus the files.",

@@ -166,6 +166,11 @@ def step_debian(cache: Path) -> str:
     return "installed " + ", ".join(missing)
 
 
+#: The project's own distributions, by folder: the runtime (``osspulse``), the API simulator
+#: (``osspulse-sim``: fake-api, demo) and the development tools (``osspulse-dev``: benchmarks ...).
+LOCAL_PACKAGES = (".", "simulator", "devtools")
+
+
 def step_venv(cache: Path) -> str:
     venv = venv_dir(cache)
     stamp = venv / ".osspulse-synced"
@@ -188,9 +193,11 @@ def step_venv(cache: Path) -> str:
         (venv / ".osspulse-checkout").write_text(str(REPO_ROOT))
         did = "created"
     pruned = prune_venvs(cache, keep=venv)
-    # The package itself, editable, pointing at this checkout (cheap; re-run every time in case the
-    # package metadata changed).
-    run([str(uv), "pip", "install", "-q", "--no-deps", "-e", str(REPO_ROOT)], env=env)
+    # The runtime package, the API simulator and the development tools, editable, pointing at this
+    # checkout (cheap; re-run every time in case the package metadata changed). Images install only
+    # the parts they run (docker/osspulse/Dockerfile).
+    editable = [arg for part in LOCAL_PACKAGES for arg in ("-e", str(REPO_ROOT / part))]
+    run([str(uv), "pip", "install", "-q", "--no-deps", *editable], env=env)
     link = REPO_ROOT / ".venv"
     if link.is_symlink() or link.exists():
         if link.resolve() != venv.resolve():

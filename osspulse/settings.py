@@ -25,6 +25,8 @@ PORT_SETTINGS = (
     "minio_console_port",
     "trino_port",
     "airflow_port",
+    "airflow_worker_log_port",
+    "airflow_trigger_log_port",
     "streamlit_port",
     "docs_port",
     "fake_api_port",
@@ -97,6 +99,8 @@ class Settings(BaseSettings):
 
     # --- Airflow ------------------------------------------------------------------------------------
     airflow_port: Port = 8080
+    airflow_worker_log_port: Port = Field(8793, description="Airflow's log server of the task processes")
+    airflow_trigger_log_port: Port = Field(8794, description="Airflow's log server of the triggerer")
     airflow_admin_user: str = "admin"
     airflow_admin_password: SecretStr = SecretStr("change-me")
     airflow_parallelism: int = Field(4, ge=1, le=64)

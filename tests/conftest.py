@@ -130,10 +130,11 @@ def demo_pipeline(stack: Settings, tmp_path_factory) -> Iterator[DemoPipeline]:
     pipeline's data starts empty, so gold holds exactly this dataset. Dashboard, workbench and
     end-to-end tests read it.
     """
-    from osspulse import demo
-    from osspulse.fakeapi.generate import generate
+    from osspulse import pipeline
     from osspulse.settings import sources_overlay
     from osspulse.stack import runner
+    from osspulse_sim import demo
+    from osspulse_sim.generate import generate
 
     dataset = tmp_path_factory.mktemp("demo-data")
     generate(dataset, scale=1)
@@ -141,8 +142,8 @@ def demo_pipeline(stack: Settings, tmp_path_factory) -> Iterator[DemoPipeline]:
     previous = overlay.read_text() if overlay.exists() else None
     s = demo.use_simulator(stack, dataset)
     runner.up(s)
-    demo.reset_pipeline_data(s)
-    times = demo.run_pipeline(s, load_date=DEMO_LOAD_DATE)
+    pipeline.reset_pipeline_data(s)
+    times = pipeline.run_pipeline(s, load_date=DEMO_LOAD_DATE)
     yield DemoPipeline(s, dataset, DEMO_LOAD_DATE, times)
     if previous is None:
         overlay.unlink(missing_ok=True)

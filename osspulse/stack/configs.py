@@ -193,8 +193,8 @@ def airflow_env(
         "AIRFLOW__API_AUTH__JWT_SECRET": _derived_secret(s, "airflow-jwt"),
         "AIRFLOW__API_AUTH__JWT_EXPIRATION_TIME": "86400",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(airflow_home / "logs"),
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": "8793",
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": "8794",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(s.airflow_worker_log_port),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(s.airflow_trigger_log_port),
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         # a task whose process died with a restarted scheduler is failed (and retried) after 2 minutes
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "120",

@@ -1,9 +1,8 @@
-"""``osspulse dbt``: dbt with the profile from settings; ``osspulse dbt-sample``: synthetic raw data."""
+"""``osspulse dbt``: dbt with the profile from settings."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 
@@ -25,24 +24,6 @@ def _dbt(args: argparse.Namespace) -> int:
     return run_dbt(get_settings(), rest, target).returncode
 
 
-def _sample(args: argparse.Namespace) -> int:
-    from osspulse.settings import get_settings
-    from osspulse.transform import sample_data
-
-    settings = get_settings()
-    counts = sample_data.generate(
-        settings,
-        schema=args.schema,
-        start=sample_data.parse_date(args.start),
-        days=args.days,
-        scale=args.scale,
-        first_load_day=args.first_load_day,
-    )
-    for table, rows in counts.items():
-        sys.stdout.write(f"{table}\t{rows}\n")
-    return 0
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     dbt = subparsers.add_parser(
         "dbt",
@@ -55,16 +36,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dbt.add_argument("--threads", type=int, default=2, help="dbt threads (default 2)")
     dbt.add_argument("rest", nargs=argparse.REMAINDER, help="the dbt command and its arguments")
     dbt.set_defaults(func=_dbt)
-
-    sample = subparsers.add_parser(
-        "dbt-sample",
-        help="write synthetic raw tables (lake.<schema>.<entity>) for dbt development and benchmarks",
-    )
-    sample.add_argument("--schema", required=True, help="target schema, e.g. dev_raw (never raw)")
-    sample.add_argument("--start", default="2025-01-01", help="first day of activity (UTC)")
-    sample.add_argument("--days", type=int, default=90, help="days of history")
-    sample.add_argument("--scale", type=int, default=1, help="repos and packages = 2 x scale")
-    sample.add_argument(
-        "--first-load-day", type=int, default=0, help="only write load days >= this index (append a day)"
-    )
-    sample.set_defaults(func=_sample)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from osspulse.dashboard import harness
 from osspulse.settings import Settings
+from osspulse_dev import browser_harness as harness
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from osspulse.dashboard import harness
 from osspulse.lake.trino import trino_connection
+from osspulse_dev import browser_harness as harness
 from tests.dashboard.test_queries import EVIL
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]

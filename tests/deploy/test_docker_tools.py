@@ -166,7 +166,7 @@ def test_the_app_build_context_leaves_out_secrets_and_state():
     assert lines[0] == "*", "exclude everything, then allow what the image needs"
     allowed = {line[1:] for line in lines if line.startswith("!")}
     assert allowed <= {
-        "osspulse", "dags", "spark_jobs", "dbt_project", "config", "pyproject.toml", "README.md",
+        "osspulse", "simulator", "dags", "spark_jobs", "dbt_project", "config", "pyproject.toml", "README.md",
         "requirements.lock", "docker/osspulse",
     }  # fmt: skip
     assert not any(a.startswith((".env", ".osspulse", ".venv", ".git")) for a in allowed)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from osspulse import demo
+from osspulse import pipeline
 from osspulse.lake.trino import trino_connection
 from osspulse.orchestration.airflow_api import AirflowApiError, AirflowClient
 
@@ -74,7 +74,7 @@ def expected_monthly(dataset: Path) -> dict[tuple[str, date], Counter]:
 def gold_fingerprint(s) -> dict[str, str]:
     """A hash of every gold table's rows (order-independent), to compare two builds row by row."""
     prints = {}
-    for table in demo.GOLD_TABLES:
+    for table in pipeline.GOLD_TABLES:
         rows = sorted(repr(r) for r in query(s, f"select * from {s.catalog_name}.gold.{table}"))
         prints[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
     return prints
@@ -82,16 +82,16 @@ def gold_fingerprint(s) -> dict[str, str]:
 
 def test_every_gold_table_has_rows(demo_pipeline):
     s = demo_pipeline.settings
-    counts = demo.check_gold(s)
-    assert set(counts) == set(demo.GOLD_TABLES)
+    counts = pipeline.check_gold(s)
+    assert set(counts) == set(pipeline.GOLD_TABLES)
 
 
 def test_staging_and_raw_hold_the_dataset(demo_pipeline):
     s, dataset = demo_pipeline.settings, demo_pipeline.dataset
     commits = sum(len(jsonl(p)) for p in (dataset / "github").glob("*/*/commits.jsonl"))
     issues = sum(len(jsonl(p)) for p in (dataset / "github").glob("*/*/issues.jsonl"))
-    assert demo.staging_counts(s)["github_commits"] == commits
-    raw = demo.raw_counts(s)
+    assert pipeline.staging_counts(s)["github_commits"] == commits
+    raw = pipeline.raw_counts(s)
     assert raw["github_commits"] == commits and raw["github_issues"] == issues
 
 

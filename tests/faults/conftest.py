@@ -25,7 +25,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def fault_dataset(tmp_path_factory) -> Path:
-    from osspulse.fakeapi.generate import generate
+    from osspulse_sim.generate import generate
 
     out = tmp_path_factory.mktemp("fault-data")
     generate(out, scale=1)
@@ -34,7 +34,7 @@ def fault_dataset(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def simulator(fault_dataset: Path):
-    from osspulse.fakeapi.server import running_simulator
+    from osspulse_sim.server import running_simulator
 
     with running_simulator(fault_dataset) as sim:
         sim.simulator.dataset.preload()
@@ -44,7 +44,7 @@ def simulator(fault_dataset: Path):
 @pytest.fixture
 def sim(simulator):
     """The simulator, reset to a clean state (no faults, fresh budget) before and after each test."""
-    from osspulse.fakeapi.server import SimSettings
+    from osspulse_sim.server import SimSettings
 
     clean = {k: v for k, v in vars(SimSettings()).items()}
     simulator.configure(**clean)

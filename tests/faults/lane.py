@@ -22,9 +22,9 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from osspulse.demo import GOLD_TABLES
 from osspulse.entities import ENTITIES
 from osspulse.lake.trino import trino_connection
+from osspulse.pipeline import GOLD_TABLES
 from osspulse.settings import Settings
 
 log = logging.getLogger("faults")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from osspulse.demo import reset_pipeline_data
 from osspulse.orchestration.airflow_api import AirflowClient
+from osspulse.pipeline import reset_pipeline_data
 from osspulse.stack import runner
 from tests.faults.conftest import assert_gold_equal
 from tests.faults.lane import gold_fingerprint

@@ -80,8 +80,8 @@ def test_a_repo_deleted_between_runs(make_lane, sim, spark, baseline, fault_data
     ingested before stays (history is kept), so gold equals the clean run."""
     import shutil
 
-    from osspulse.fakeapi.server import running_simulator
     from osspulse.ingest.report import IngestError
+    from osspulse_sim.server import running_simulator
 
     data = tmp_path / "data"
     shutil.copytree(fault_dataset, data)

@@ -6,7 +6,7 @@ import json
 import shutil
 from datetime import timedelta
 
-from osspulse.fakeapi.server import running_simulator
+from osspulse_sim.server import running_simulator
 from tests.faults.conftest import LOAD_DATE, assert_gold_equal
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from osspulse.fakeapi.generate import generate
-from osspulse.fakeapi.server import SimulatorHandle, running_simulator
+from osspulse_sim.generate import generate
+from osspulse_sim.server import SimulatorHandle, running_simulator
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,10 @@ import psycopg
 from psycopg import sql
 
 from osspulse.entities import ENTITIES
-from osspulse.fakeapi.generate import dataset_end_date
 from osspulse.ingest.pypi import download_rows, project_payload, release_rows
 from osspulse.settings import Settings
 from osspulse.tracked import load_tracked
+from osspulse_sim.generate import dataset_end_date
 
 GITHUB_ENTITIES = (
     "github_repos",

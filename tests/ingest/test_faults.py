@@ -13,11 +13,11 @@ from datetime import date
 import httpx
 import pytest
 
-from osspulse.fakeapi.server import running_simulator
 from osspulse.ingest.github import ingest_github, ingest_repo
 from osspulse.ingest.pypi import ingest_pypi
 from osspulse.ingest.report import IngestError
 from osspulse.settings import REPO_ROOT
+from osspulse_sim.server import running_simulator
 from tests.ingest.helpers import (
     GITHUB_ENTITIES,
     diff_summary,

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from osspulse.fakeapi.generate import append_activity, generate
-from osspulse.fakeapi.server import running_simulator
 from osspulse.ingest.github import EMPTY_REPO_NOTE, ingest_github, ingest_repo
 from osspulse.ingest.report import IngestError, NotFoundError
 from osspulse.tracked import load_tracked
+from osspulse_sim.generate import append_activity, generate
+from osspulse_sim.server import running_simulator
 from tests.ingest.helpers import (
     GITHUB_ENTITIES,
     diff_summary,

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from osspulse.fakeapi.generate import append_activity, dataset_end_date
-from osspulse.fakeapi.server import running_simulator
 from osspulse.ingest.pypi import ingest_package, ingest_pypi
 from osspulse.ingest.report import IngestError, NotFoundError
+from osspulse_sim.generate import append_activity, dataset_end_date
+from osspulse_sim.server import running_simulator
 from tests.ingest.helpers import PYPI_ENTITIES, diff_summary, expected_staging, fast, staging_dump, subset
 
 pytestmark = pytest.mark.integration

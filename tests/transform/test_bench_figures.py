@@ -1,10 +1,10 @@
-"""Parsing Trino's query statistics for make bench-dbt (osspulse.bench.dbt)."""
+"""Parsing Trino's query statistics for make bench-dbt (osspulse_dev.bench.dbt)."""
 
 from __future__ import annotations
 
 import pytest
 
-from osspulse.bench.dbt import QueryCollector, parse_duration, parse_size
+from osspulse_dev.bench.dbt import QueryCollector, parse_duration, parse_size
 
 
 @pytest.mark.parametrize(

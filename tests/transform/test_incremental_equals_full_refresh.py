@@ -1,7 +1,7 @@
 """Against the running stack: a full build passes every dbt test (schema, relationships, unit tests),
 and incremental runs after new days give exactly the tables a full refresh gives.
 
-Raw data: ~75 days of synthetic history (osspulse.transform.sample_data) plus hand-made rows for one
+Raw data: ~75 days of synthetic history (osspulse_dev.sample_data) plus hand-made rows for one
 repository and package that exercise the incremental edge cases -- an issue closed in February and
 reopened on the new day, a first response loaded late, a rebased commit that makes its author new in
 an earlier month, a revised (zero, then non-zero) download day, a release on the new day.
@@ -21,9 +21,9 @@ import yaml
 from osspulse.lake.trino import trino_connection
 from osspulse.settings import Settings
 from osspulse.tracked import Project
-from osspulse.transform import sample_data
-from osspulse.transform.compare import TableDiff, compare_schemas
 from osspulse.transform.dbt import LAYERS, DbtTarget, run_dbt
+from osspulse_dev import sample_data
+from osspulse_dev.schema_diff import TableDiff, compare_schemas
 
 pytestmark = pytest.mark.integration
 

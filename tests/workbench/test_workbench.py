@@ -13,8 +13,8 @@ import urllib.request
 
 import pytest
 
-from osspulse.demo import GOLD_TABLES
 from osspulse.lake.trino import trino_connection
+from osspulse.pipeline import GOLD_TABLES
 from osspulse.settings import REPO_ROOT
 
 pytestmark = pytest.mark.integration

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from osspulse.fakeapi.server import SimSettings, Simulator, etag_of, running_simulator
 from osspulse.settings import Settings
+from osspulse_sim.server import SimSettings, Simulator, etag_of, running_simulator
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from osspulse.fakeapi.generate import DEFAULT_END_DATE, append_activity, dataset_end_date, generate
 from osspulse.tracked import load_tracked
+from osspulse_sim.generate import DEFAULT_END_DATE, append_activity, dataset_end_date, generate
 
 REPOS = ("apache/iceberg", "apache/hudi", "delta-io/delta", "apache/iceberg-python")
 PACKAGES = ("pyiceberg", "delta-spark", "hudi", "deltalake")

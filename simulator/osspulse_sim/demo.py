@@ -13,50 +13,17 @@
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
-from osspulse.entities import ENTITIES
+from osspulse.pipeline import check_gold, raw_counts, run_pipeline, staging_counts
 from osspulse.settings import Settings, get_settings, sources_overlay
 
 log = logging.getLogger("osspulse.demo")
 
-PIPELINE_DAGS = ("ingest_github", "ingest_pypi", "load_iceberg", "transform_dbt", "maintain_lakehouse")
-GOLD_TABLES = (
-    "repo_activity_daily",
-    "repo_activity_weekly",
-    "repo_activity_monthly",
-    "top_contributors",
-    "issue_responsiveness_monthly",
-    "contributor_absence_factor",
-    "repo_snapshot_history",
-    "package_downloads_daily",
-    "package_downloads_monthly",
-    "python_version_adoption_monthly",
-    "os_share_monthly",
-    "release_cadence",
-    "project_comparison_monthly",
-)
-
 
 class DemoError(RuntimeError):
     pass
-
-
-@dataclass
-class StageTimes:
-    """Wall time of each stage of one pipeline pass (trigger -> fresh gold)."""
-
-    ingest_s: float = 0.0
-    load_s: float = 0.0
-    transform_s: float = 0.0
-    total_s: float = 0.0
-    runs: dict[str, int] = field(default_factory=dict)
 
 
 def use_simulator(s: Settings, data_dir: Path) -> Settings:
@@ -93,103 +60,11 @@ def ensure_dataset(s: Settings, data: Path | None, scale: int) -> Path:
         return data
     target = s.state_dir / "demo-data"
     if not (target / "tracked.yml").exists():
-        from osspulse.fakeapi.generate import generate
+        from osspulse_sim.generate import generate
 
         log.info("generating the demo dataset (scale %d) in %s", scale, target)
         generate(target, scale=scale)
     return target
-
-
-def run_pipeline(s: Settings, *, load_date: date | None = None, timeout: float = 2400.0) -> StageTimes:
-    """Trigger both ingests and wait for the Asset-driven load and transform; returns stage times."""
-    from osspulse.orchestration.airflow_api import AirflowClient
-
-    times = StageTimes()
-    conf = {"load_date": load_date.isoformat()} if load_date else {}
-    with AirflowClient(s) as api:
-        api.wait_for_dags(list(PIPELINE_DAGS))
-        for dag_id in PIPELINE_DAGS:
-            api.unpause(dag_id)
-        t0 = time.monotonic()
-        since = datetime.now(UTC)
-        runs = [api.trigger("ingest_github", conf), api.trigger("ingest_pypi", conf)]
-        for run in runs:
-            api.wait(run.dag_id, run.run_id, timeout=timeout)
-        times.ingest_s = time.monotonic() - t0
-        log.info("ingest done in %.0fs; waiting for load_iceberg (Asset-driven)", times.ingest_s)
-        t1 = time.monotonic()
-        loads = api.wait_settled("load_iceberg", since, timeout=timeout)
-        times.load_s = time.monotonic() - t1
-        log.info("load done in %.0fs (%d runs); waiting for transform_dbt", times.load_s, len(loads))
-        t2 = time.monotonic()
-        transforms = api.wait_settled("transform_dbt", since, timeout=timeout)
-        times.transform_s = time.monotonic() - t2
-        times.total_s = time.monotonic() - t0
-        times.runs = {"load_iceberg": len(loads), "transform_dbt": len(transforms)}
-    log.info(
-        "pipeline: ingest %.0fs, load %.0fs, transform %.0fs, total %.0fs",
-        times.ingest_s, times.load_s, times.transform_s, times.total_s,
-    )  # fmt: skip
-    return times
-
-
-def reset_pipeline_data(s: Settings) -> None:
-    """Empty staging (tables, bookmarks) and drop the lake's namespaces (Trino purges the files)."""
-    from osspulse.lake.trino import trino_connection
-    from osspulse.stack import bootstrap
-
-    with psycopg.connect(s.pg_dsn(), autocommit=True) as conn:
-        conn.execute("drop schema if exists staging cascade")
-    bootstrap.postgres_databases(s)
-    with trino_connection(s) as conn:
-        cur = conn.cursor()
-        for namespace in ("raw", "bronze", "silver", "gold"):
-            cur.execute(f"drop schema if exists {s.catalog_name}.{namespace} cascade")
-            cur.fetchall()
-
-
-def gold_counts(s: Settings) -> dict[str, int]:
-    from osspulse.lake.trino import trino_connection
-
-    counts = {}
-    with trino_connection(s) as conn:
-        cur = conn.cursor()
-        for table in GOLD_TABLES:
-            cur.execute(f"select count(*) from {s.catalog_name}.gold.{table}")  # noqa: S608
-            counts[table] = cur.fetchone()[0]
-    return counts
-
-
-def staging_counts(s: Settings) -> dict[str, int]:
-    counts = {}
-    with psycopg.connect(s.pg_dsn()) as conn:
-        for e in ENTITIES:
-            try:
-                counts[e.name] = conn.execute(f"select count(*) from {e.staging_table}").fetchone()[0]  # noqa: S608
-            except psycopg.errors.UndefinedTable:
-                conn.rollback()
-                counts[e.name] = 0
-    return counts
-
-
-def raw_counts(s: Settings) -> dict[str, int]:
-    from osspulse.lake.trino import trino_connection
-
-    counts = {}
-    with trino_connection(s) as conn:
-        cur = conn.cursor()
-        for e in ENTITIES:
-            cur.execute(f"select count(*) from {s.catalog_name}.raw.{e.name}")  # noqa: S608
-            counts[e.name] = cur.fetchone()[0]
-    return counts
-
-
-def check_gold(s: Settings) -> dict[str, int]:
-    counts = gold_counts(s)
-    empty = [t for t, n in counts.items() if n == 0]
-    if empty:
-        raise DemoError(f"gold tables without rows: {', '.join(empty)}")
-    return counts
 
 
 def banner(s: Settings, summary: dict[str, Any]) -> str:

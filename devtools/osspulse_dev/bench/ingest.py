@@ -155,7 +155,7 @@ class SimulatorProcess:
 
 
 def bench_scale(base: Settings, scale: int, workdir: Path) -> dict[str, Any]:
-    from osspulse.fakeapi.generate import append_activity, dataset_end_date, generate
+    from osspulse_sim.generate import append_activity, dataset_end_date, generate
 
     data = workdir / f"scale{scale}"
     t0 = time.monotonic()

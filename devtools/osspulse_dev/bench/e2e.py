@@ -72,12 +72,12 @@ class PeakMemory:
 
 
 def run_pass(s: Any, name: str, load_date: Any) -> dict[str, Any]:
-    from osspulse import demo
+    from osspulse import pipeline
 
     log.info("%s: pipeline for load date %s", name, load_date)
     with PeakMemory(s) as mem:
-        times = demo.run_pipeline(s, load_date=load_date)
-    gold = demo.check_gold(s)
+        times = pipeline.run_pipeline(s, load_date=load_date)
+    gold = pipeline.check_gold(s)
     return {
         "pass": name,
         "load_date": load_date.isoformat(),
@@ -118,9 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logs.configure()
 
-    from osspulse import demo
-    from osspulse.fakeapi.generate import append_activity, dataset_end_date, generate
+    from osspulse import pipeline
     from osspulse.stack import runner
+    from osspulse_sim import demo
+    from osspulse_sim.generate import append_activity, dataset_end_date, generate
 
     s = get_settings()
     if not sources_overlay(s.state_dir).exists() and not args.force:
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     s = demo.use_simulator(s, data)
     runner.up(s)
     log.info("resetting the pipeline's data (staging, lake.raw/bronze/silver/gold)")
-    demo.reset_pipeline_data(s)
+    pipeline.reset_pipeline_data(s)
     end = dataset_end_date(data)
     passes = [run_pass(s, "backfill", end)]
     append_activity(data, days=1)

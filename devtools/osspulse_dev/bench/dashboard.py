@@ -9,7 +9,7 @@ repository and package on Compare):
   (the pages' own access layer, as the dashboard user), median of ``--repeat`` runs. Trino keeps no
   result cache, so each run executes the query.
 * Page load, interactive = the script run has drawn its last element, Streamlit is idle and every
-  Plotly chart is drawn (:func:`osspulse.dashboard.harness.wait_ready`):
+  Plotly chart is drawn (:func:`osspulse_dev.browser_harness.wait_ready`):
     - first: the first page of a fresh server process (Python imports, empty cache);
     - cold: "Refresh data" clicked on the page (every query of the page and sidebar goes to Trino);
     - warm: the page opened in the browser (a new session: websocket, script run) with a warm cache;
@@ -29,10 +29,11 @@ import time
 from datetime import timedelta
 
 from osspulse import logs
-from osspulse.dashboard import harness, queries
 from osspulse.dashboard.filters import DataBounds
 from osspulse.dashboard.gold import RECORDED_TABLES, GoldReader, Query
 from osspulse.settings import REPO_ROOT, Settings, get_settings
+from osspulse_dev import browser_harness as harness
+from osspulse_dev import queries
 
 log = logging.getLogger("bench.dashboard")
 GOAL_WARM_S = 1.5

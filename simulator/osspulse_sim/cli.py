@@ -24,8 +24,8 @@ def _date(value: str) -> date:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from osspulse.fakeapi.server import SimSettings, serve
     from osspulse.settings import get_settings
+    from osspulse_sim.server import SimSettings, serve
 
     values = {f.name: getattr(args, f.name) for f in fields(SimSettings) if getattr(args, f.name) is not None}
     port = args.port if args.port is not None else get_settings().fake_api_port
@@ -34,8 +34,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from osspulse.fakeapi.generate import DEFAULT_END_DATE, generate
     from osspulse.tracked import load_tracked
+    from osspulse_sim.generate import DEFAULT_END_DATE, generate
 
     totals = generate(
         Path(args.out),
@@ -52,14 +52,14 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _append(args: argparse.Namespace) -> int:
-    from osspulse.fakeapi.generate import append_activity
+    from osspulse_sim.generate import append_activity
 
     print(json.dumps(append_activity(Path(args.data), days=args.days, seed=args.seed), indent=2))
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from osspulse.fakeapi.server import SimSettings
+    from osspulse_sim.server import SimSettings
 
     p = subparsers.add_parser("fake-api", help="the GitHub/pypistats/PyPI simulator and its datasets")
     sub = p.add_subparsers(dest="action", required=True)

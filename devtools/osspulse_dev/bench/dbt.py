@@ -2,7 +2,7 @@
 
 Steps, in scratch schemas ``lake.b<id>_raw|bronze|silver|gold`` (dropped at the end unless --keep):
 
-1. write a year of synthetic raw rows (:mod:`osspulse.transform.sample_data`, default scale 10:
+1. write a year of synthetic raw rows (:mod:`osspulse_dev.sample_data`, default scale 10:
    20 repositories and packages, ~110k commits, ~0.5M raw rows with every version) for load days
    0..364;
 2. ``dbt run --full-refresh`` (seeds first, untimed) -- the full build;
@@ -153,8 +153,8 @@ def _timed_build(settings: Settings, target, name: str, args: list[str]) -> Buil
 
 def run(settings: Settings, *, scale: int, days: int, start: dt.date, keep: bool, threads: int) -> dict:
     from osspulse.tracked import Tracked
-    from osspulse.transform import sample_data
     from osspulse.transform.dbt import LAYERS, DbtTarget, run_dbt
+    from osspulse_dev import sample_data
 
     run_id = uuid.uuid4().hex[:6]
     prefix = f"b{run_id}_"
