@@ -118,6 +118,13 @@ def ensure_tables(spark: SparkSession, s: Settings, ent: Entity, namespace: str 
     """Create the namespace, the entity's table, ``_rejects`` and ``_load_audit`` if missing."""
     spark.sql(f"create namespace if not exists {s.catalog_name}.{namespace}")
     spark.sql(ent.raw_ddl(s.catalog_name, "spark", schema=namespace))
+    # a table created before a contract column was added (e.g. loaded_at) gets it now, metadata only
+    table = raw_table(s, ent.name, namespace)
+    existing = {f.name for f in spark.table(table).schema.fields}
+    for name, typ in ent.raw_columns():
+        if name not in existing:
+            spark.sql(f"alter table {table} add column `{name}` {typ}")
+            log.info("%s: added the contract column %s (metadata only)", table, name)
     spark.sql(
         f"create table if not exists {raw_table(s, REJECTS_TABLE, namespace)} (entity string, "
         "record_key string, payload string, load_date date, fetched_at timestamp, reason string) "
@@ -173,8 +180,10 @@ def load_entity(
     from pyspark import StorageLevel
 
     staged = read_staging(spark, s, ent, start, end)
-    # Persisted so the JDBC read happens once for both outputs (raw rows and rejects).
-    transformed = transform(staged, ent).persist(StorageLevel.MEMORY_AND_DISK)
+    # Persisted so the JDBC read happens once for both outputs (raw rows and rejects). Every row of
+    # this load carries the same loaded_at: dbt's bronze layer reads what was loaded after its last run.
+    loaded_at = datetime.now(UTC)
+    transformed = transform(staged, ent, loaded_at).persist(StorageLevel.MEMORY_AND_DISK)
     good, rejects = split(transformed, ent)
     evolve_schema(spark, table, good)
     window = (F.col("load_date") >= F.lit(start)) & (F.col("load_date") < F.lit(end))
