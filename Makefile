@@ -82,7 +82,7 @@ compose-config: ## check docker-compose.yml with your .env (docker compose confi
 	@docker compose config --quiet && echo "docker-compose.yml: valid with .env"
 
 .PHONY: bench-dbt
-bench-dbt: ## dbt full refresh vs incremental after one new day on a year of history (wall, rows read)
+bench-dbt: ## dbt full refresh vs incremental after one new day, 20 repos x 1 year and 50 repos x 5 years (wall, rows read, per model)
 	@$(BIN)/python -m osspulse_dev.bench.dbt
 
 .PHONY: bench-e2e
