@@ -56,7 +56,7 @@
 {%- endmacro %}
 
 {#-
-    A predicate: `column` falls in one of the periods (grain day | month) starting on `starts`
+    A predicate: `column` falls in one of the periods (grain day | week | month) starting on `starts`
     ('YYYY-MM-DD' strings), written as ranges with literal bounds (consecutive periods merged), so Trino
     prunes partitions and files when it plans the query. `timestamp=true` for a timestamp column (the
     bounds are UTC midnights). false for no period; true past `limit` ranges (everything is read).
@@ -67,10 +67,12 @@
         {%- set first = modules.datetime.date.fromisoformat(start) -%}
         {%- if grain == 'day' -%}
             {%- set after = first + modules.datetime.timedelta(days=1) -%}
+        {%- elif grain == 'week' -%}
+            {%- set after = first + modules.datetime.timedelta(days=7) -%}
         {%- elif grain == 'month' -%}
             {%- set after = modules.datetime.date(first.year + (first.month // 12), first.month % 12 + 1, 1) -%}
         {%- else -%}
-            {{ exceptions.raise_compiler_error("in_periods: grain must be day or month, not " ~ grain) }}
+            {{ exceptions.raise_compiler_error("in_periods: grain must be day, week or month, not " ~ grain) }}
         {%- endif -%}
         {%- if ranges and ranges[-1][1] == first -%}
             {%- do ranges[-1].pop() -%}
@@ -112,5 +114,17 @@
         where false
     {%- else -%}
         select * from {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    A pre-hook of every model (dbt_project.yml): a model whose table is sorted (`sorted_by`) is written
+    in small Parquet row groups (var sorted_row_group_size, 512kB), so that a filter on the sort column
+    (a few days of a year partition) skips the other row groups. Nothing for the other models.
+-#}
+{% macro writer_settings() -%}
+    {%- set properties = config.get('properties') or {} -%}
+    {%- if 'sorted_by' in properties -%}
+        set session {{ target.database }}.parquet_writer_block_size = '{{ var('sorted_row_group_size', '512kB') }}'
     {%- endif -%}
 {%- endmacro %}

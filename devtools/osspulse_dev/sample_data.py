@@ -98,7 +98,14 @@ def _ts(date_expr: str, seconds_expr: str) -> str:
 
 
 def _statements(
-    schema: str, catalog: str, start: dt.date, n_repos: int, n_packages: int, lo: int, hi: int
+    schema: str,
+    catalog: str,
+    start: dt.date,
+    n_repos: int,
+    n_packages: int,
+    lo: int,
+    hi: int,
+    realtime: bool,
 ) -> dict[str, str]:
     """INSERT statements for the rows of load days ``lo..hi`` (inclusive) of every raw table."""
     t = f"{catalog}.{schema}"
@@ -106,8 +113,15 @@ def _statements(
     package = "'sample-package-' || cast(p as varchar)"
     repos_days = f"unnest(sequence(0, {n_repos - 1})) as rr(r) cross join unnest(sequence(0, {hi})) as dd(d)"
     pk_days = f"unnest(sequence(0, {n_packages - 1})) as pp(p) cross join unnest(sequence(0, {hi})) as dd(d)"
-    # the Spark load stamps every row it writes with the time of the load
-    loaded = "current_timestamp"
+
+    # The Spark load stamps every row with the time of the load (loaded_at). A history written at once
+    # is stamped as if each load day had been loaded on its own, the next day at 00:30 UTC (so an
+    # incremental run after it reads one day, as in production); later days get the insert's time.
+    def loaded(load_day: str) -> str:
+        return "current_timestamp" if realtime else _ts(_day(start, f"{load_day} + 1"), "1800")
+
+    review_day = f"date_diff('day', date '{start.isoformat()}', {utc_day('submitted_at')})"
+
     stmts: dict[str, str] = {}
 
     stmts["github_repos"] = f"""
@@ -120,7 +134,7 @@ select
     'Python', 'Apache-2.0', false,
     timestamp '2019-05-01 10:00:00 UTC', {_ts(_day(start, "d"), "3600 * 20")},
     '{{"fork": false, "id": ' || cast(1000 + r as varchar) || '}}',
-    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r")}, {loaded}
+    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r")}, {loaded("d")}
 from {repos_days}
 where d >= {lo}
 """
@@ -196,7 +210,7 @@ select
         end
         || ', "parents": [{{"sha": "p"}}'
         || case when i % 9 = 8 then ', {{"sha": "q"}}' else '' end || ']}}',
-    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r")}, {loaded}
+    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r")}, {loaded("d")}
 from shaped
 """
 
@@ -311,7 +325,7 @@ select
     '{{"user": {{"id": ' || cast(user_id as varchar) || '}}'
         || case when is_pr then ', "pull_request": {{"merged_at": null}}' else '' end
         || ', "draft": false}}',
-    {_day(start, "e")}, {_ts(_day(start, "e"), "3600 * 23 + 60 * r + 1")}, {loaded}
+    {_day(start, "e")}, {_ts(_day(start, "e"), "3600 * 23 + 60 * r + 1")}, {loaded("e")}
 from shaped
 """
 
@@ -355,7 +369,7 @@ select
             when login like 'user%' then cast(20000 + author as varchar)
             else cast(1000 + cast(substr(login, 4) as integer) as varchar)
         end || '}}, "body": "comment"}}',
-    {_day(start, "e")}, {_ts(_day(start, "e"), "3600 * 23 + 60 * r + 2")}, {loaded}
+    {_day(start, "e")}, {_ts(_day(start, "e"), "3600 * 23 + 60 * r + 2")}, {loaded("e")}
 from shaped
 """
 
@@ -370,7 +384,7 @@ select
     case when merged then 'APPROVED' else 'COMMENTED' end,
     submitted_at,
     '{{"body": "review"}}',
-    {utc_day("submitted_at")}, date_add('hour', 1, submitted_at), {loaded}
+    {utc_day("submitted_at")}, date_add('hour', 1, submitted_at), {loaded(review_day)}
 from reviews
 where date_diff('day', date '{start.isoformat()}', {utc_day("submitted_at")}) between {lo} and {hi}
 """
@@ -388,7 +402,7 @@ select
     greatest(date_add('minute', -30, submitted_at), date_add('second', 60, {_ts(_day(start, "d"), "secs")})),
     null,
     '{{"body": "nit"}}',
-    {utc_day("submitted_at")}, date_add('hour', 1, submitted_at), {loaded}
+    {utc_day("submitted_at")}, date_add('hour', 1, submitted_at), {loaded(review_day)}
 from reviews
 where review_u < 0.3
     and date_diff('day', date '{start.isoformat()}', {utc_day("submitted_at")}) between {lo} and {hi}
@@ -403,7 +417,7 @@ select
     {_ts(_day(start, "d"), "3600 * 10")}, {_ts(_day(start, "d"), "3600 * 11")},
     null,
     '{{"assets": []}}',
-    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r + 3")}, {loaded}
+    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r + 3")}, {loaded("d")}
 from {repos_days}
 where d >= {lo} and {_u("r", "d", "'rel'")} < 0.07
 """
@@ -453,7 +467,7 @@ select
     {package}, metric, category, {_day(start, "d")},
     downloads + revision * (downloads / 30 + 1),
     '{{"category": "' || category || '"}}',
-    {_day(start, "load_day")}, {_ts(_day(start, "load_day"), "3600 * 4 + 60 * p")}, {loaded}
+    {_day(start, "load_day")}, {_ts(_day(start, "load_day"), "3600 * 4 + 60 * p")}, {loaded("load_day")}
 from versions
 where load_day between {lo} and {hi}
 """
@@ -475,7 +489,7 @@ select
     {_ts(_day(start, "d"), "3600 * 15")}, yanked, '>=3.9', 3, 1000000 + p * 1000 + d,
     null,
     '{{"files": []}}',
-    {_day(start, "load_day")}, {_ts(_day(start, "load_day"), "3600 * 4 + 60 * p + 1")}, {loaded}
+    {_day(start, "load_day")}, {_ts(_day(start, "load_day"), "3600 * 4 + 60 * p + 1")}, {loaded("load_day")}
 from versions
 where load_day between {lo} and {hi}
 """
@@ -485,7 +499,7 @@ insert into {t}.pypi_projects
 select
     {package}, {_day(start, "d")}, '1.' || cast(d / 30 as varchar), '>=3.9', 'Sample package', 'Apache-2.0',
     '{{"info": {{"home_page": "https://example.org"}}}}',
-    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 4 + 60 * p + 2")}, {loaded}
+    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 4 + 60 * p + 2")}, {loaded("d")}
 from {pk_days}
 where d >= {lo}
 """
@@ -494,7 +508,7 @@ where d >= {lo}
     stmts[AUDIT_TABLE] = f"""
 insert into {t}.{AUDIT_TABLE}
 select
-    'sample', entity, {_day(start, "d")}, {_day(start, "d + 1")}, 0, 0, 0, null, 0.0, 'loaded', {loaded}
+    'sample', entity, {_day(start, "d")}, {_day(start, "d + 1")}, 0, 0, 0, null, 0.0, 'loaded', {loaded("d")}
 from (values {entities}) as e (entity)
 cross join unnest(sequence({lo}, {hi})) as dd(d)
 """
@@ -550,7 +564,9 @@ def generate(
         # Iceberg writes at most 100 partitions (load dates) per statement: insert in chunks
         for lo in range(first_load_day, days, LOAD_DAYS_PER_INSERT):
             hi = min(lo + LOAD_DAYS_PER_INSERT, days) - 1
-            statements = _statements(schema, settings.catalog_name, start, n_repos, n_packages, lo, hi)
+            statements = _statements(
+                schema, settings.catalog_name, start, n_repos, n_packages, lo, hi, realtime=first_load_day > 0
+            )
             for table, sql in statements.items():
                 cur.execute(sql)
                 counts[table] = counts.get(table, 0) + int(cur.fetchall()[0][0])

@@ -152,3 +152,18 @@ def test_the_ops_source_columns_are_the_tables_health_py_writes(manifest: dict) 
 def test_models_declare_their_lineage_in_sql_not_in_comments() -> None:
     for path in (PROJECT_DIR / "models").rglob("*.sql"):
         assert "depends_on" not in path.read_text(), f"{path.name}: a -- depends_on comment"
+
+
+def test_docs_metrics_md_defines_every_gold_column() -> None:
+    """Every column of every gold model appears (as `code`) in docs/metrics.md."""
+    text = (PROJECT_DIR.parent / "docs" / "metrics.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"[a-z0-9_]+", " ".join(re.findall(r"`([^`]+)`", text))))
+    missing = {
+        f"{name}.{column}"
+        for name, model in project.gold_models().items()
+        for column in model.columns
+        if column not in named
+    }
+    assert not missing, f"docs/metrics.md does not define: {sorted(missing)}"
+    undocumented_models = [name for name in project.gold_models() if f"`{name}`" not in text]
+    assert not undocumented_models, undocumented_models

@@ -13,7 +13,11 @@
     `delete_when` (optional): a predicate on the model's columns marking rows that must not exist. A
     batch row for which it holds deletes the stored row with its key (and is not inserted); a full
     build leaves such rows out. Models use it to drop records deleted at the source (tombstones) and
-    groups that lost their last member. Schema changes need --full-refresh.
+    groups that lost their last member.
+    `update_changed_only` (optional): a matched row is only rewritten when one of its columns (other
+    than the key and transformed_at) changed, so transformed_at says when the row last changed. Models
+    that recompute all their rows every run use it to give downstream models a change feed.
+    Schema changes need --full-refresh.
 -#}
 {% materialization incremental, adapter='trino', supported_languages=['sql'] -%}
 
@@ -21,6 +25,7 @@
     {%- set keys = [unique_key] if unique_key is string else unique_key -%}
     {%- set strategy = config.get('incremental_strategy') or 'merge' -%}
     {%- set delete_when = config.get('delete_when') -%}
+    {%- set update_changed_only = config.get('update_changed_only', false) -%}
     {%- if strategy not in ('merge', 'latest_merge') -%}
         {{ exceptions.raise_compiler_error(
             "incremental_strategy must be merge or latest_merge in this project, not " ~ strategy
@@ -72,6 +77,13 @@
                     dbt_internal_source.fetched_at = dbt_internal_dest.fetched_at
                     and dbt_internal_source.load_date >= dbt_internal_dest.load_date
                 )
+            )
+            {%- endif %}
+            {%- if update_changed_only %} and (
+                {%- for column in columns if column not in keys and column != 'transformed_at' %}
+                dbt_internal_source.{{ adapter.quote(column) }} is distinct from dbt_internal_dest.{{ adapter.quote(column) }}
+                {{- ' or' if not loop.last }}
+                {%- endfor %}
             )
             {%- endif %} then update set
                 {% for column in columns if column not in keys -%}

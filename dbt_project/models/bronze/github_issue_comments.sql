@@ -1,8 +1,8 @@
-{#- created_at never changes: in the merge key it lets Trino prune the target's partitions -#}
+{#- The creation day never changes: in the merge key it lets Trino prune the target (sorted by day) -#}
 {{
     config(
-        unique_key=['repo', 'comment_id', 'created_at'],
-        properties={'partitioning': "ARRAY['year(created_at)']"},
+        unique_key=['repo', 'comment_id', 'created_on'],
+        properties={'partitioning': "ARRAY['year(created_on)']", 'sorted_by': "ARRAY['created_on']"},
     )
 }}
 
@@ -41,6 +41,7 @@ final as (
         user_type,
         author_association,
         {{ utc('created_at') }} as created_at,
+        {{ utc_date('created_at') }} as created_on,
         {{ utc('updated_at') }} as updated_at,
         {{ utc('deleted_at') }} as deleted_at,
         load_date,

@@ -1,8 +1,12 @@
-{#- partitioned by metric (readers ask for one) and year: any backfill stays far below 100 partitions -#}
+{#- partitioned by metric (readers ask for one) and year (any backfill stays far below 100
+    partitions), sorted by day in small row groups -#}
 {{
     config(
         unique_key=['package', 'metric', 'category', 'download_date'],
-        properties={'partitioning': "ARRAY['metric', 'year(download_date)']"},
+        properties={
+            'partitioning': "ARRAY['metric', 'year(download_date)']",
+            'sorted_by': "ARRAY['download_date']",
+        },
     )
 }}
 

@@ -4,6 +4,9 @@
     complete for, including commits from wrong clocks) are not counted. Definitions: repo_activity_daily.yml.
 -#}
 
+{#- sorted by day in small row groups: readers of the last days (repo_headlines) skip the rest -#}
+{{ config(properties={'sorted_by': "ARRAY['day']"}) }}
+
 with
 
 repositories as (
@@ -12,9 +15,15 @@ repositories as (
 
 ),
 
-contributor_days as (
+commit_days as (
 
-    select * from {{ ref('fct_contributor_commit_days') }}
+    select * from {{ ref('fct_repo_commit_days') }}
+
+),
+
+repo_contributors as (
+
+    select * from {{ ref('dim_repo_contributors') }}
 
 ),
 
@@ -36,36 +45,14 @@ identities as (
 
 ),
 
-contributors as (
-
-    select * from {{ ref('dim_contributors') }}
-
-),
-
-first_days as (
-
-    -- the day each person's first authored commit to the repository was written
-    select
-        repo_id,
-        contributor_id,
-        is_bot,
-        min(authored_on) as first_day
-    from contributor_days
-    where contributor_id <> 'anonymous' and commits > 0
-    group by repo_id, contributor_id, is_bot
-
-),
-
 item_authors as (
 
     select
         items.*,
-        coalesce(contributors.is_bot, items.is_bot_author) as is_bot
+        coalesce(identities.contributor_is_bot, items.is_bot_author) as is_bot
     from items
     left join identities
         on items.author_identity_key = identities.identity_key
-    left join contributors
-        on identities.contributor_id = contributors.contributor_id
 
 ),
 
@@ -74,7 +61,7 @@ first_activity as (
     select
         repo_id,
         min(authored_on) as first_day
-    from contributor_days
+    from commit_days
     group by repo_id
 
     union all
@@ -120,27 +107,26 @@ commit_measures as (
     select
         repo_id,
         authored_on as day,
-        sum(commits) as commits,
-        sum(commits) filter (where not is_bot) as human_commits,
-        sum(merge_commits) as merge_commits,
-        count(distinct contributor_id) filter (where commits > 0 and contributor_id <> 'anonymous') as active_authors,
-        count(distinct contributor_id) filter (
-            where commits > 0 and contributor_id <> 'anonymous' and not is_bot
-        ) as human_active_authors
-    from contributor_days
-    group by repo_id, authored_on
+        commits,
+        human_commits,
+        merge_commits,
+        active_authors,
+        human_active_authors
+    from commit_days
 
 ),
 
 newcomer_measures as (
 
+    -- people whose first authored commit to the repository was written on the day
     select
         repo_id,
-        first_day as day,
+        first_commit_on as day,
         count(*) as new_contributors,
         count_if(not is_bot) as human_new_contributors
-    from first_days
-    group by repo_id, first_day
+    from repo_contributors
+    where first_commit_on is not null
+    group by repo_id, first_commit_on
 
 ),
 

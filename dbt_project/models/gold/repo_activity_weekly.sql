@@ -18,9 +18,20 @@ daily as (
 
 ),
 
+commit_weeks as (
+
+    select * from {{ ref('fct_repo_commit_weeks') }}
+
+),
+
 contributor_days as (
 
+    -- the days of the weeks holding an as-of date (their people are counted up to that date)
     select * from {{ ref('fct_contributor_commit_days') }}
+    where authored_on >= (
+        select min(date_trunc('week', as_of.as_of_date)) as first_week
+        from {{ ref('dim_repositories') }} as as_of
+    )
 
 ),
 
@@ -50,6 +61,20 @@ day_sums as (
 
 week_authors as (
 
+    -- complete weeks: the people of the week
+    select
+        commit_weeks.repo_id,
+        commit_weeks.week,
+        commit_weeks.active_authors,
+        commit_weeks.human_active_authors
+    from commit_weeks
+    inner join repositories
+        on commit_weeks.repo_id = repositories.repo_id
+    where commit_weeks.week < date_trunc('week', repositories.as_of_date)
+
+    union all
+
+    -- the week holding the as-of date: the people of its days up to the as-of date
     select
         contributor_days.repo_id,
         date_trunc('week', contributor_days.authored_on) as week,
@@ -62,7 +87,8 @@ week_authors as (
     where
         contributor_days.contributor_id <> 'anonymous'
         and contributor_days.commits > 0
-        and contributor_days.authored_on <= repositories.as_of_date
+        and contributor_days.authored_on
+        between date_trunc('week', repositories.as_of_date) and repositories.as_of_date
     group by contributor_days.repo_id, date_trunc('week', contributor_days.authored_on)
 
 ),

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key='identity_key',
+        update_changed_only=true,
+    )
+}}
+
 {#-
     Every identity (bronze.github_identities) mapped to a person, `contributor_id`:
       1. `github:<user id>` when the identity carries a GitHub user id, or a noreply address carries one
@@ -8,7 +17,11 @@
       4. otherwise `name:<lower-cased name>`.
     So a login rename keeps one person (same id), a commit first loaded with an e-mail and re-read with
     a login is one person, and authors who name nobody are nobody (never one "unknown" person).
-    A table: rebuilt every run from the identities, so a new link re-keys every metric at once.
+    contributor_is_bot: the person is a bot (any of their identities is).
+
+    Every run maps every identity again (a few thousand rows); the merge rewrites only the identities
+    whose mapping changed, so transformed_at says when an identity last moved to another person (or its
+    person became a bot): the commit aggregates recompute that identity's days.
 -#}
 
 with
@@ -63,7 +76,7 @@ resolved as (
 
 ),
 
-final as (
+mapped as (
 
     select
         identity_key,
@@ -77,10 +90,18 @@ final as (
         login,
         email,
         name,
-        is_bot_account or {{ is_bot('login', 'null', 'email', 'name') }} as is_bot,
-        first_seen_at,
-        last_seen_at
+        is_bot_account or {{ is_bot('login', 'null', 'email', 'name') }} as is_bot
     from resolved
+
+),
+
+final as (
+
+    select
+        *,
+        bool_or(is_bot) over (partition by contributor_id) as contributor_is_bot,
+        {{ run_stamp() }} as transformed_at
+    from mapped
 
 )
 

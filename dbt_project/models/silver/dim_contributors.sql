@@ -15,6 +15,24 @@ identities as (
 
 ),
 
+sightings as (
+
+    select * from {{ ref('github_identities') }}
+
+),
+
+seen as (
+
+    select
+        identities.*,
+        sightings.first_seen_at,
+        sightings.last_seen_at
+    from identities
+    inner join sightings
+        on identities.identity_key = sightings.identity_key
+
+),
+
 final as (
 
     select
@@ -31,7 +49,7 @@ final as (
         count(*) as identities,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_seen_at
-    from identities
+    from seen
     group by contributor_id
 
 )

@@ -4,7 +4,7 @@
         incremental_strategy='merge',
         unique_key=['repo_id', 'identity_key', 'authored_on'],
         delete_when='commits = 0 and merge_commits = 0',
-        properties={'partitioning': "ARRAY['year(authored_on)']"},
+        properties={'partitioning': "ARRAY['year(authored_on)']", 'sorted_by': "ARRAY['authored_on']"},
     )
 }}
 
@@ -23,7 +23,7 @@
 {%- set bronze_commits = ref('github_commits') %}
 {%- if is_incremental() %}
     {%- set changed_days = query_dates(
-        "select " ~ utc_date('author_date') ~ " from " ~ bronze_commits
+        "select authored_on from " ~ bronze_commits
         ~ " where transformed_at > " ~ watermark('transformed_at')
     ) %}
 {%- endif %}
@@ -34,8 +34,8 @@ commits as (
 
     select * from {{ ref('fct_commits') }}
     {%- if is_incremental() %}
-    -- on author_date itself: the ranges reach bronze's partitions and files through the view
-    where {{ in_periods('author_date', changed_days, timestamp=true) }}
+    -- the ranges reach bronze's partitions and row groups through the view
+    where {{ in_periods('authored_on', changed_days) }}
     {%- endif %}
 
 ),

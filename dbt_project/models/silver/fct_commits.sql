@@ -5,7 +5,7 @@
     force-push that made them unreachable leaves a tombstone). A merge commit (two or more parents) is
     flagged: metrics count it apart from authored commits. is_future_dated: the author date is later
     than the fetch that brought the commit (a wrong clock); it is kept, but no "current" figure counts it.
-    A view: a filter on author_date reaches the partitions and files of bronze.github_commits.
+    A view: a filter on authored_on reaches the partitions and row groups of bronze.github_commits.
 -#}
 
 with
@@ -27,10 +27,9 @@ ranked as (
     select
         names.repo_id,
         commits.*,
-        {{ utc_date('commits.author_date') }} as authored_on,
         -- one row when two tracked names of a renamed repository both hold the commit
         row_number() over (
-            partition by names.repo_id, commits.sha, commits.author_date
+            partition by names.repo_id, commits.sha, commits.authored_on
             order by commits.fetched_at desc, commits.repo asc
         ) as name_rank
     from commits

@@ -4,7 +4,7 @@
         incremental_strategy='merge',
         unique_key=['repo_id', 'number', 'created_on'],
         delete_when='deleted_at is not null',
-        properties={'partitioning': "ARRAY['year(created_on)']"},
+        properties={'partitioning': "ARRAY['year(created_on)']", 'sorted_by': "ARRAY['created_on']"},
     )
 }}
 
@@ -75,6 +75,7 @@ comments as (
         comments.user_login,
         comments.user_type,
         comments.created_at as responded_at,
+        comments.created_on as responded_on,
         'comment' as kind,
         comments.deleted_at,
         comments.transformed_at
@@ -93,6 +94,7 @@ reviews as (
         reviews.user_login,
         reviews.user_type,
         reviews.submitted_at as responded_at,
+        {{ utc_date('reviews.submitted_at') }} as responded_on,
         'review' as kind,
         cast(null as timestamp(6) with time zone) as deleted_at,
         reviews.transformed_at
@@ -112,6 +114,7 @@ review_comments as (
         review_comments.user_login,
         review_comments.user_type,
         review_comments.created_at as responded_at,
+        review_comments.created_on as responded_on,
         'review_comment' as kind,
         review_comments.deleted_at,
         review_comments.transformed_at
@@ -274,7 +277,7 @@ responses as (
     union
 
     select * from all_responses
-    where responded_at >= timestamp '{{ recompute_from[0] }} 00:00:00 UTC'
+    where responded_on >= date '{{ recompute_from[0] }}'
     {%- endif %}
 
 ),
