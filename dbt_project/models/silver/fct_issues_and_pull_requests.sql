@@ -185,12 +185,6 @@ changed_items as (
 ),
 
 {% if is_incremental() %}
-stored as (
-
-    select * from {{ this }}
-
-),
-
 response_changes as (
 
     select
@@ -203,66 +197,88 @@ response_changes as (
 
 ),
 
-items as (
+stored as (
 
+    -- the stored rows of the items to rebuild, read once (items with a new version or a new response)
+    select this_table.*
+    from {{ this }} as this_table
+    where exists (
+        select 1 as found
+        from changed_items
+        where changed_items.repo_id = this_table.repo_id and changed_items.number = this_table.number
+    )
+    or exists (
+        select 1 as found
+        from response_changes
+        where response_changes.repo_id = this_table.repo_id and response_changes.number = this_table.number
+    )
+
+),
+
+versions as (
+
+    -- the new version of an item, else its stored one (an item whose only news is a response)
     select
-        changed_items.*,
-        stored.first_response_at as stored_first_response_at,
-        stored.repo_id is null or coalesce(response_changes.lost_a_response, false) as recompute
+        *,
+        cast(null as timestamp(6) with time zone) as stored_first_response_at,
+        1 as version_rank
     from changed_items
-    left join stored
-        on
-            changed_items.repo_id = stored.repo_id
-            and changed_items.number = stored.number
-            and changed_items.created_on = stored.created_on
-    left join response_changes
-        on
-            changed_items.repo_id = response_changes.repo_id
-            and changed_items.number = response_changes.number
 
     union all
 
-    -- items whose only news is a response: their stored version
     select
-        stored.repo_id,
-        stored.number,
-        stored.issue_id,
-        stored.is_pull_request,
-        stored.title,
-        stored.state,
-        stored.state_reason,
-        stored.is_draft,
-        stored.author_user_id,
-        stored.author_login,
-        stored.author_identity_key,
-        stored.is_bot_author,
-        stored.author_association,
-        stored.created_at,
-        stored.created_on,
-        stored.updated_at,
-        stored.closed_at,
-        stored.closed_on,
-        stored.merged_at,
-        stored.merged_on,
-        stored.is_merged,
-        stored.closed_by_id,
-        stored.closed_by_login,
-        stored.comment_count,
-        stored.deleted_at,
-        stored.load_date,
-        stored.fetched_at,
-        stored.first_response_at as stored_first_response_at,
-        response_changes.lost_a_response as recompute
+        repo_id,
+        number,
+        issue_id,
+        is_pull_request,
+        title,
+        state,
+        state_reason,
+        is_draft,
+        author_user_id,
+        author_login,
+        author_identity_key,
+        is_bot_author,
+        author_association,
+        created_at,
+        created_on,
+        updated_at,
+        closed_at,
+        closed_on,
+        merged_at,
+        merged_on,
+        is_merged,
+        closed_by_id,
+        closed_by_login,
+        comment_count,
+        deleted_at,
+        load_date,
+        fetched_at,
+        first_response_at as stored_first_response_at,
+        2 as version_rank
     from stored
-    inner join response_changes
+
+),
+
+items as (
+
+    select
+        ranked.*,
+        -- new to the table, or it lost a response: its first response is recomputed from all
+        not ranked.is_stored or coalesce(response_changes.lost_a_response, false) as recompute
+    from (
+        select
+            *,
+            max(stored_first_response_at) over (partition by repo_id, number) as stored_first_response,
+            bool_or(version_rank = 2) over (partition by repo_id, number) as is_stored,
+            row_number() over (partition by repo_id, number order by version_rank) as pick
+        from versions
+    ) as ranked
+    left join response_changes
         on
-            stored.repo_id = response_changes.repo_id
-            and stored.number = response_changes.number
-    where not exists (
-        select 1 as found
-        from changed_items
-        where changed_items.repo_id = stored.repo_id and changed_items.number = stored.number
-    )
+            ranked.repo_id = response_changes.repo_id
+            and ranked.number = response_changes.number
+    where ranked.pick = 1
 
 ),
 
@@ -287,7 +303,7 @@ items as (
 
     select
         *,
-        cast(null as timestamp(6) with time zone) as stored_first_response_at,
+        cast(null as timestamp(6) with time zone) as stored_first_response,
         true as recompute
     from changed_items
 
@@ -361,10 +377,10 @@ candidates as (
     select
         repo_id,
         number,
-        stored_first_response_at as responded_at,
+        stored_first_response as responded_at,
         'stored' as kind
     from items
-    where not recompute and stored_first_response_at is not null
+    where not recompute and stored_first_response is not null
 
 ),
 
