@@ -21,9 +21,9 @@ import pytest
 import yaml
 
 from osspulse import pipeline
-from osspulse.orchestration.dag_ids import INGEST, LOAD, TRANSFORM
 from osspulse.lake.trino import trino_connection
 from osspulse.orchestration.airflow_api import AirflowApiError, AirflowClient
+from osspulse.orchestration.dag_ids import INGEST, LOAD, TRANSFORM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 

@@ -45,7 +45,8 @@ def test_a_batch_takes_the_tracked_set_and_either_side_may_be_empty(tracked_file
 
 def test_params_choose_the_batch_and_its_sources(tracked_file):
     tracked_file("repos: [apache/iceberg]\npackages: [pyiceberg]\n")
-    batch = tasks.plan_ingest({"params": {"load_date": "2026-11-20", "repos": ["a/b"], "sources": ["github"]}})
+    params = {"load_date": "2026-11-20", "repos": ["a/b"], "sources": ["github"]}
+    batch = tasks.plan_ingest({"params": params})
     assert (batch["repos"], batch["packages"]) == (["a/b"], [])
 
 
