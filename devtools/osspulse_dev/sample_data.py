@@ -9,8 +9,9 @@ new issues and pull requests (some opened by dependabot[bot]) plus new *versions
 (closed, reopened, re-closed, commented), comments (some edited later), pull request reviews and
 review comments, releases, daily repository and PyPI snapshots, and pypistats rows for the previous day
 (some revised a day later; one small package skips days and has zeros). Every row is stamped with
-``loaded_at`` = the time of the insert (what the Spark load does), and ``lake.<schema>._load_audit``
-records one load per entity and load day.
+``loaded_at`` = the time of the insert (what the Spark load does), and ``lake.ops.load_audit`` records
+one load per entity and load day with ``namespace`` = the schema (as the Spark load does for the
+namespace it loads; ``drop_schemas`` deletes those rows).
 
 All rows are computed by ``INSERT ... SELECT`` over ``unnest(sequence(...))`` with hash-based
 pseudo-randomness, so a year at scale 10 (~0.5 M raw rows) takes seconds and needs no data files.
@@ -28,6 +29,7 @@ import json
 import logging
 
 from osspulse.entities import ENTITIES
+from osspulse.lake import ops
 from osspulse.lake.trino import trino_connection
 from osspulse.settings import Settings
 from osspulse.tracked import Project, Tracked
@@ -35,13 +37,6 @@ from osspulse.tracked import Project, Tracked
 log = logging.getLogger(__name__)
 
 LOAD_DAYS_PER_INSERT = 90
-#: the load audit the Spark load appends to (osspulse.load.raw), as Trino DDL columns
-AUDIT_TABLE = "_load_audit"
-AUDIT_COLUMNS = (
-    "run_id varchar, entity varchar, window_start date, window_end date, rows_read bigint, "
-    "rows_written bigint, rows_rejected bigint, snapshot_id bigint, duration_s double, status varchar, "
-    "finished_at timestamp(6) with time zone"
-)
 MAX_COMMITS_PER_DAY = 30
 MAX_ITEMS_PER_DAY = 8
 MAX_COMMENTS_PER_ITEM = 6
@@ -505,10 +500,11 @@ where d >= {lo}
 """
 
     entities = ", ".join(f"('{e.name}')" for e in ENTITIES)
-    stmts[AUDIT_TABLE] = f"""
-insert into {t}.{AUDIT_TABLE}
+    stmts[ops.LOAD_AUDIT.name] = f"""
+insert into {catalog}.{ops.NAMESPACE}.{ops.LOAD_AUDIT.name}
 select
-    'sample', entity, {_day(start, "d")}, {_day(start, "d + 1")}, 0, 0, 0, null, 0.0, 'loaded', {loaded("d")}
+    'sample', '{schema}', entity, {_day(start, "d")}, {_day(start, "d + 1")}, 0, 0, 0, null, 0.0, 'loaded',
+    {loaded("d")}
 from (values {entities}) as e (entity)
 cross join unnest(sequence({lo}, {hi})) as dd(d)
 """
@@ -531,11 +527,13 @@ def create_raw_tables(settings: Settings, schema: str) -> None:
         for entity in ENTITIES:
             cur.execute(entity.raw_ddl(catalog, "trino", schema=schema))
             cur.fetchall()
-        cur.execute(
-            f"create table if not exists {catalog}.{schema}.{AUDIT_TABLE} ({AUDIT_COLUMNS}) "
-            "with (format_version = 2)"
-        )
-        cur.fetchall()
+        # the load audit (lake.ops, osspulse.lake.ops): normally created at ``stack up``
+        for sql in (
+            f"create schema if not exists {catalog}.{ops.NAMESPACE}",
+            ops.LOAD_AUDIT.trino_ddl(ops.NAMESPACE, catalog),
+        ):
+            cur.execute(sql)
+            cur.fetchall()
 
 
 def generate(
@@ -593,6 +591,18 @@ def drop_schemas(settings: Settings, schemas: list[str]) -> None:
                 cur.fetchall()
             cur.execute(f"drop schema if exists {catalog}.{schema}")
             cur.fetchall()
+            _forget_loads(cur, catalog, schema)
+
+
+def _forget_loads(cur, catalog: str, schema: str) -> None:  # noqa: ANN001
+    """Delete the rows of ``lake.ops``'s load tables about the (scratch) namespace ``schema``."""
+    cur.execute(
+        f"select table_name from {catalog}.information_schema.tables where table_schema = '{ops.NAMESPACE}' "
+        f"and table_name in ('{ops.LOAD_AUDIT.name}', '{ops.LOAD_REJECTS.name}')"
+    )
+    for (name,) in cur.fetchall():
+        cur.execute(f"delete from {catalog}.{ops.NAMESPACE}.{name} where namespace = '{schema}'")
+        cur.fetchall()
 
 
 def _literal(value: object, trino_type: str) -> str:

@@ -414,7 +414,7 @@ def health_sources(t: Tables) -> Query:
 def dbt_tests_latest(t: Tables) -> Query:
     return Query(
         "dbt_tests_latest",
-        f"""select generated_at, invocation_id, status, model, test_name, failures, message, execution_time_s
+        f"""select generated_at, run_id, status, model, test_name, failures, message, execution_time_s
             from {t("data_health_dbt_tests")}
             where is_latest_run
             order by severity_order, model, test_name""",
@@ -424,7 +424,7 @@ def dbt_tests_latest(t: Tables) -> Query:
 def dbt_tests_history(t: Tables, limit: int = 30) -> Query:
     return Query(
         "dbt_tests_history",
-        f"""select invocation_id, run_at as generated_at, tests, passed, failed, warned, skipped
+        f"""select run_id, run_at as generated_at, tests, passed, failed, warned, skipped, models_failed
             from {t("data_health_dbt_test_runs")}
             order by run_at desc
             limit {int(limit)}""",

@@ -1,5 +1,5 @@
 """Data health and Overview read the run records Airflow writes into lake.ops (dbt_results and
-pipeline_runs, the agreed contract) through dbt's gold views (data_health_dbt_tests, _dbt_test_runs,
+pipeline_runs, osspulse/lake/ops.py) through dbt's gold views (data_health_dbt_tests, _dbt_test_runs,
 data_health_dag_runs): here a scratch ops schema filled by the test, and those views built on it by dbt
 into a scratch gold schema."""
 
@@ -12,19 +12,13 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from osspulse.lake import ops as ops_tables
 from osspulse.lake.trino import trino_connection
 from osspulse.settings import get_settings
 from osspulse.transform.dbt import DbtTarget, run_dbt
 
 pytestmark = pytest.mark.integration
 
-#: the contract of the two tables (columns and types) as the transform_dbt DAG writes them
-DBT_RESULTS = """(invocation_id varchar, generated_at timestamp(6) with time zone,
-    unique_id varchar, test_name varchar, model varchar, status varchar, failures bigint, message varchar,
-    execution_time_s double)"""
-PIPELINE_RUNS = """(dag_id varchar, run_id varchar, run_type varchar, state varchar,
-    start_date timestamp(6) with time zone, end_date timestamp(6) with time zone, duration_s double,
-    recorded_at timestamp(6) with time zone)"""
 #: what the sidebar and the two pages read besides the records
 COPIED = (
     "repo_headlines",
@@ -59,23 +53,25 @@ def recorded_schema(gold_stack, monkeypatch, tmp_path):
         stack,
         [
             f"create schema lake.{ops}",
-            f"create table lake.{ops}.dbt_results {DBT_RESULTS}",
+            ops_tables.DBT_RESULTS.trino_ddl(ops),
             f"""insert into lake.{ops}.dbt_results values
-                ('inv-old', {ts.format("06:00:00")}, 'test.a', 'not_null_a', 'repo_activity_daily', 'pass', 0,
-                 null, 0.2),
-                ('inv-new', {ts.format("07:00:00")}, 'test.a', 'not_null_a', 'repo_activity_daily', 'pass', 0,
-                 null, 0.2),
-                ('inv-new', {ts.format("07:00:00")}, 'test.b', 'unique_b', 'top_contributors', 'fail', 2,
-                 'Got 2 results, configured to fail if != 0', 0.3),
-                ('inv-new', {ts.format("07:00:00")}, 'test.c', 'accepted_c', 'release_cadence', 'warn', 1,
-                 'Got 1 result, configured to warn if != 0', 0.1)""",
-            f"create table lake.{ops}.pipeline_runs {PIPELINE_RUNS}",
+                ('run-old', 'inv-old', {ts.format("06:00:00")}, 'test.a', 'test', 'not_null_a',
+                 'repo_activity_daily', 'pass', 0, null, 0.2),
+                ('run-new', 'inv-new', {ts.format("07:00:00")}, 'model.a', 'model',
+                 'repo_activity_daily', 'repo_activity_daily', 'success', null, null, 3.0),
+                ('run-new', 'inv-new', {ts.format("07:00:00")}, 'test.a', 'test', 'not_null_a',
+                 'repo_activity_daily', 'pass', 0, null, 0.2),
+                ('run-new', 'inv-new', {ts.format("07:00:00")}, 'test.b', 'test', 'unique_b',
+                 'top_contributors', 'fail', 2, 'Got 2 results, configured to fail if != 0', 0.3),
+                ('run-new', 'inv-new', {ts.format("07:00:00")}, 'test.c', 'test', 'accepted_c',
+                 'release_cadence', 'warn', 1, 'Got 1 result, configured to warn if != 0', 0.1)""",
+            ops_tables.PIPELINE_RUNS.trino_ddl(ops),
             f"""insert into lake.{ops}.pipeline_runs values
                 ('transform_dbt', 'run-1', 'asset_triggered', 'success', {ts.format("06:00:00")},
                  {ts.format("06:04:00")}, 240.0, {ts.format("06:04:01")}),
                 ('transform_dbt', 'run-2', 'asset_triggered', 'failed', {ts.format("07:00:00")},
                  {ts.format("07:05:00")}, 300.0, {ts.format("07:05:01")}),
-                ('ingest_github', 'scheduled__1', 'scheduled', 'success', {ts.format("00:00:00")},
+                ('ingest', 'scheduled__1', 'scheduled', 'success', {ts.format("00:00:00")},
                  {ts.format("00:03:00")}, 180.0, {ts.format("07:05:01")})""",
         ],
     )
@@ -110,7 +106,7 @@ def test_data_health_shows_the_latest_dbt_tests_and_dag_runs(recorded_schema):
     assert problems["message"].iloc[0].startswith("Got 2 results")
     dags = at.table[1].value  # [0] is freshness
     assert dags.loc["transform_dbt", "last_state"] == "failed"
-    assert dags.loc["ingest_github", "last_state"] == "success"
+    assert dags.loc["ingest", "last_state"] == "success"
     assert "No dbt test results recorded yet" not in str([i.value for i in at.info])
 
 
@@ -123,7 +119,8 @@ def test_overview_shows_the_last_successful_transform(recorded_schema):
 def _add_invocation(settings, schema: str, invocation: str, hour: str, tests: int) -> None:
     at = f"timestamp '2026-11-23 {hour}:00:00 UTC'"
     rows = ", ".join(
-        f"('{invocation}', {at}, 'test.{i}', 't{i}', 'm', 'pass', 0, null, 0.1)" for i in range(tests)
+        f"('{invocation}', '{invocation}', {at}, 'test.{i}', 'test', 't{i}', 'm', 'pass', 0, null, 0.1)"
+        for i in range(tests)
     )
     _execute(settings, [f"insert into lake.{schema}.dbt_results values {rows}"])
 

@@ -106,7 +106,7 @@ def test_sources_bronze_models_and_the_entity_macro_follow_entities_py(manifest:
     entry of macros/raw_entities.sql per entity (and nothing else)."""
     entities = {e.name: e.source for e in ENTITIES}
     raw_sources = {s["name"] for s in manifest["sources"].values() if s["source_name"] == "raw"}
-    assert raw_sources - {"_load_audit"} == set(entities)
+    assert raw_sources == set(entities)
     bronze = {n for n, node in _models(manifest).items() if node["fqn"][1] == "bronze"}
     assert set(entities) <= bronze
     macro = (PROJECT_DIR / "macros" / "raw_entities.sql").read_text()
@@ -126,27 +126,22 @@ def test_bronze_reads_every_contract_column(manifest: dict) -> None:
 
 def test_sources_freshness_is_the_time_since_the_last_load(manifest: dict) -> None:
     for source in manifest["sources"].values():
-        if source["source_name"] != "raw" or source["name"] == "_load_audit":
+        if source["source_name"] == "ops":  # operational tables the pipeline writes itself: no freshness
             continue
-        assert "_load_audit" in (source.get("loaded_at_query") or ""), source["name"]
+        assert "load_audit" in (source.get("loaded_at_query") or ""), source["name"]
         assert source["freshness"]["error_after"]["count"], source["name"]
 
 
-def test_the_ops_source_columns_are_the_tables_health_py_writes(manifest: dict) -> None:
-    """Python writes lake.ops (osspulse.orchestration.health); dbt declares the same columns."""
-    from osspulse.orchestration import health
+def test_the_ops_source_columns_are_the_tables_the_pipeline_writes(manifest: dict) -> None:
+    """Python and Spark write lake.ops (osspulse/lake/ops.py); dbt declares the same tables and columns."""
+    from osspulse.lake import ops
 
-    ddl = {
-        "dbt_results": health.DBT_TEST_RESULTS_DDL,
-        "pipeline_runs": health.PIPELINE_RUNS_DDL,
+    declared = {
+        source["name"]: [(name, spec["data_type"]) for name, spec in source["columns"].items()]
+        for source in manifest["sources"].values()
+        if source["source_name"] == "ops"
     }
-    for source in manifest["sources"].values():
-        if source["source_name"] != "ops":
-            continue
-        text = ddl[source["name"]]
-        columns = re.findall(r"(\w+) (varchar|bigint|double|timestamp\(6\) with time zone)", text)
-        declared = [(name, spec["data_type"]) for name, spec in source["columns"].items()]
-        assert declared == columns, source["name"]
+    assert declared == {table.name: table.trino_columns() for table in ops.TABLES}
 
 
 def test_models_declare_their_lineage_in_sql_not_in_comments() -> None:

@@ -81,14 +81,22 @@ loads as (
 
 ),
 
+audit_rows as (
+
+    {{ ops_table('load_audit') }}
+
+),
+
 audit as (
 
     select
         entity,
         max(finished_at) as last_load_finished_at,
         max(finished_at) filter (where status = 'loaded') as last_load_with_rows_at
-    from {{ source('raw', '_load_audit') }}
-    where status in ('loaded', 'empty')
+    from audit_rows
+    where
+        namespace = '{{ var('raw_schema', env_var('OSSPULSE_DBT_RAW_SCHEMA', 'raw')) }}'
+        and status in ('loaded', 'empty')
     group by entity
 
 ),

@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 
-{#- lake.ops.dbt_results as it is (empty until transform_dbt has recorded a run) -#}
+{#- lake.ops.dbt_results as it is: every node of each recorded dbt build (empty until transform_dbt has recorded a run) -#}
 
 with
 

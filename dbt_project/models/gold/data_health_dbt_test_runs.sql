@@ -1,6 +1,9 @@
 {{ config(materialized='view') }}
 
-{#- Per recorded transform_dbt run: how many tests passed, failed (or errored), warned, were skipped. -#}
+{#-
+    Per recorded transform_dbt run: how many tests (data and unit tests) passed, failed (or errored),
+    warned, were skipped; and how many models failed to build.
+-#}
 
 with
 
@@ -13,15 +16,16 @@ results as (
 final as (
 
     select
-        invocation_id,
+        run_id,
         max(generated_at) as run_at,
-        count(*) as tests,
-        count_if(status = 'pass') as passed,
-        count_if(status in ('fail', 'error')) as failed,
-        count_if(status = 'warn') as warned,
-        count_if(status = 'skipped') as skipped
+        count_if(resource_type in ('test', 'unit_test')) as tests,
+        count_if(resource_type in ('test', 'unit_test') and status = 'pass') as passed,
+        count_if(resource_type in ('test', 'unit_test') and status in ('fail', 'error')) as failed,
+        count_if(resource_type in ('test', 'unit_test') and status = 'warn') as warned,
+        count_if(resource_type in ('test', 'unit_test') and status = 'skipped') as skipped,
+        count_if(resource_type = 'model' and status = 'error') as models_failed
     from results
-    group by invocation_id
+    group by run_id
 
 )
 

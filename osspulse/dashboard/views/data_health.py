@@ -83,7 +83,7 @@ def _dbt_tests() -> None:
     history = data.fetch(queries.dbt_tests_history(t), "dbt test history")
     run = history.iloc[0] if history is not None and not history.empty else None
     when = pd.Timestamp(latest["generated_at"].max())
-    st.caption(f"Latest run {latest['invocation_id'].iloc[0]} at {when:%Y-%m-%d %H:%M} UTC.")
+    st.caption(f"Latest run {latest['run_id'].iloc[0]} at {when:%Y-%m-%d %H:%M} UTC.")
     if run is not None:
         failed, warned, skipped = int(run.failed), int(run.warned), int(run.skipped)
         a, b, c, d, e = st.columns(5)
@@ -92,7 +92,10 @@ def _dbt_tests() -> None:
         c.metric("Failed or errored", failed)
         d.metric("Warnings", warned)
         e.metric("Skipped", skipped, help="Not run, e.g. because a model they test failed or was skipped")
-        if failed == warned == 0:
+        models_failed = int(run.models_failed)
+        if models_failed:
+            st.error(f"{models_failed} model(s) failed to build in this run: their tests were skipped.")
+        elif failed == warned == 0:
             st.success("No test failed or warned." + (f" {skipped} skipped." if skipped else ""))
     not_passed = latest[latest["status"] != "pass"]
     if not not_passed.empty:
