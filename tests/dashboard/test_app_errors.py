@@ -43,7 +43,7 @@ def test_a_page_says_trino_is_unreachable(trino_down, page):
     assert messages, "no error shown"
     for message in messages:
         assert message.startswith("Could not load "), message
-        assert f"Trino at http://127.0.0.1:{trino_down} is not reachable (connection refused)" in message
+        assert f"Trino at https://127.0.0.1:{trino_down} is not reachable (connection refused)" in message
         assert "osspulse stack status" in message
         assert "Traceback" not in message
 
