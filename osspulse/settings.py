@@ -159,6 +159,11 @@ class Settings(BaseSettings):
     fake_api_port: Port = 8900
     fake_api_data: str = Field("", description="Dataset the stack's simulator serves; empty = none")
 
+    # --- dependency audit ---------------------------------------------------------------------------
+    audit_offline: bool = Field(
+        False, description="`make audit` may pass having audited nothing (no vulnerability service here)"
+    )
+
     # --- Iceberg maintenance ------------------------------------------------------------------------
     snapshot_retention_days: int = Field(7, ge=0)
     snapshot_retain_last: int = Field(5, ge=1)

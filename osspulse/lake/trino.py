@@ -46,9 +46,24 @@ def connect(
         auth=trino_auth(s, user, password),
         catalog=catalog or s.catalog_name,
         http_scheme="https",
-        verify=str(s.trino_ca_path),
+        http_session=_tls_session(s),
         **options,
     )
+
+
+def _tls_session(s: Settings) -> Any:
+    """A ``requests`` session trusting the stack's certificate, and only it.
+
+    ``trust_env`` is off: requests lets ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` override a session's
+    own ``verify`` (psf/requests#3829), which would make the certificate check fail, or trust the system
+    bundle instead of ours.
+    """
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(s.trino_ca_path)
+    return session
 
 
 def trino_connection(
@@ -60,11 +75,8 @@ def trino_connection(
 
 def http_session(s: Settings, user: str | None = None) -> Any:
     """A ``requests`` session for Trino's REST API (``/v1/query`` ...) as ``user``, TLS verified."""
-    import requests
-
     user = user or s.trino_etl_user
-    session = requests.Session()
+    session = _tls_session(s)
     session.auth = (user, s.trino_password(user))
-    session.verify = str(s.trino_ca_path)
     session.headers["X-Trino-User"] = user
     return session

@@ -100,6 +100,10 @@ def dbt_env(settings: Settings, target: DbtTarget) -> dict[str, str]:
         "OSSPULSE_TRINO_PORT": str(settings.trino_port),
         "OSSPULSE_TRINO_ETL_USER": settings.trino_etl_user,
         "OSSPULSE_TRINO_TLS_CA_FILE": str(settings.trino_ca_path),
+        # requests (under dbt-trino) lets these override the profile's `cert` (psf/requests#3829); dbt
+        # talks to Trino only, so they name Trino's certificate too
+        "REQUESTS_CA_BUNDLE": str(settings.trino_ca_path),
+        "CURL_CA_BUNDLE": str(settings.trino_ca_path),
         "OSSPULSE_CATALOG_NAME": settings.catalog_name,
         "OSSPULSE_BOT_LOGINS": settings.bot_logins,
         "OSSPULSE_DBT_SCHEMA_PREFIX": target.schema_prefix,

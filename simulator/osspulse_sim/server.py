@@ -45,7 +45,7 @@ from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +264,11 @@ _ROUTES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+def _has_dot_segment(path: str) -> bool:
+    """True when a segment of ``path`` (percent-decoded) is ``.`` or ``..``."""
+    return any(unquote(segment) in (".", "..") for segment in path.split("/"))
+
+
 def _new_stats() -> dict[str, Any]:
     return {
         "requests": 0,
@@ -364,6 +369,8 @@ class Simulator:
             return self._control(method, path, query, body)
         if method not in ("GET", "HEAD"):
             return SimResponse(405, _json({"message": "Method Not Allowed"}))
+        if _has_dot_segment(path):  # `/repos/../..` would name files outside the dataset
+            return SimResponse(400, _json({"message": "Bad Request: '.' and '..' are not names"}))
         lower = {k.lower(): v for k, v in headers.items()}
         collection, match = "other", None
         for pattern, name in _ROUTES:
