@@ -23,11 +23,13 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
+from osspulse.stack.process import StackError
+
 #: the user PostgreSQL runs as when the stack runs as root
 POSTGRES_USER = "postgres"
 
 
-class UnsafeStateError(RuntimeError):
+class UnsafeStateError(StackError):
     """The state directory (or something in it) could be controlled by another user; the message says how."""
 
 
