@@ -77,14 +77,16 @@ class ProcessScanner:
     @classmethod
     def start(cls) -> ProcessScanner:
         scanner = cls(user=unprivileged_user())
+        # the system Python: the venv may live where that user cannot go (root's home)
+        python = "/usr/bin/python3" if scanner.user and Path("/usr/bin/python3").exists() else sys.executable
         scanner._proc = subprocess.Popen(  # noqa: S603 - our own sampler
-            [sys.executable, "-I", "-c", _SAMPLER],
+            [python, "-I", "-c", _SAMPLER],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd="/",
             env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
             user=scanner.user,
-            group=scanner.user,
+            group=pwd.getpwnam(scanner.user).pw_gid if scanner.user else None,  # nogroup on Debian
             extra_groups=[] if scanner.user else None,
         )
         scanner._reader = threading.Thread(target=scanner._read, daemon=True)
