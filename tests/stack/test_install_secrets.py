@@ -67,3 +67,45 @@ def test_airflow_uses_every_fernet_key_until_the_rotation_then_only_the_first(tm
     configs.fernet_rotation_stamp(s, tmp_path).write_text("")
     assert configs.airflow_env(s, airflow_home=tmp_path)["AIRFLOW__CORE__FERNET_KEY"] == new
     Fernet(old.encode())  # the legacy key is a valid Fernet key: Airflow could decrypt with it
+
+
+@pytest.mark.integration
+def test_stored_secrets_survive_the_move_to_an_independent_fernet_key(stack):
+    """Upgraded from the derived key: `stack up` re-encrypts with the new key what the old one did."""
+    import os
+    import subprocess
+    import sys
+
+    from cryptography.fernet import Fernet
+
+    from osspulse.stack import services
+
+    airflow = str(Path(sys.executable).parent / "airflow")
+    home = stack.state_dir / "airflow"
+    current = configs.airflow_env(stack, airflow_home=home)["AIRFLOW__CORE__FERNET_KEY"]
+    old = install.legacy_fernet_key(stack.pg_password.get_secret_value())
+    new = Fernet.generate_key().decode()
+    upgraded = stack.model_copy(update={"airflow_fernet_key": f"{new},{old}"})
+
+    def cli(key: str, *args: str) -> subprocess.CompletedProcess:
+        env = {
+            **os.environ,
+            **configs.airflow_env(stack, airflow_home=home),
+            "AIRFLOW__CORE__FERNET_KEY": key,
+        }
+        return subprocess.run([airflow, *args], env=env, capture_output=True, text=True, timeout=300)
+
+    name = "osspulse_fernet_probe"
+    assert cli(old, "variables", "set", name, "stored-before-the-upgrade").returncode == 0
+    stamp = configs.fernet_rotation_stamp(upgraded, home)
+    try:
+        assert cli(new, "variables", "get", name).returncode != 0  # the new key alone cannot read it yet
+        services.Airflow(upgraded, component="api-server").migrate()  # what `stack up` runs
+        assert stamp.exists()
+        assert configs.airflow_env(upgraded, airflow_home=home)["AIRFLOW__CORE__FERNET_KEY"] == new
+        got = cli(new, "variables", "get", name)
+        assert got.stdout.strip().splitlines()[-1] == "stored-before-the-upgrade", got.stderr[-500:]
+    finally:
+        cli(f"{current.split(',')[0]},{new},{old}", "rotate-fernet-key")  # back to the stack's own key
+        cli(current, "variables", "delete", name)
+        stamp.unlink(missing_ok=True)
