@@ -344,35 +344,27 @@ class Trino(Service):
         return error is None, "active" if error is None else f"active, but a query fails: {error}"
 
     def query_error(self, sql: str, timeout: float = 10.0) -> str | None:
-        """Run ``sql`` as the pipeline's user through the HTTP protocol; the error message, or None."""
-        import base64
+        """Run ``sql`` as the pipeline's user (its login, over TLS); the error message, or None."""
+        import requests
 
-        s = self.settings
-        login = f"{s.trino_etl_user}:{s.trino_etl_password.get_secret_value()}".encode()
-        headers = {
-            "X-Trino-User": s.trino_etl_user,
-            "Authorization": "Basic " + base64.b64encode(login).decode(),
-        }
-        request = urllib.request.Request(
-            f"{s.trino_url}/v1/statement", data=sql.encode(), headers=headers, method="POST"
-        )
+        from osspulse.lake.trino import http_session
+
         deadline = time.monotonic() + timeout
         try:
-            context = self._tls_context()
-            while True:
-                with urllib.request.urlopen(request, timeout=timeout, context=context) as resp:  # noqa: S310 - local Trino
-                    answer = json.loads(resp.read())
-                if answer.get("error"):
-                    return str(answer["error"].get("message", answer["error"]))[:200]
-                if not answer.get("nextUri"):
-                    return None
-                if time.monotonic() > deadline:
-                    return f"no answer within {timeout:.0f}s"
-                request = urllib.request.Request(answer["nextUri"], headers=headers)
-        except urllib.error.HTTPError as exc:
-            return f"HTTP {exc.code} {exc.reason}"
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            return str(getattr(exc, "reason", exc))
+            with http_session(self.settings) as session:
+                answer = session.post(f"{self.settings.trino_url}/v1/statement", data=sql, timeout=timeout)
+                answer.raise_for_status()
+                page = answer.json()
+                while True:
+                    if page.get("error"):
+                        return str(page["error"].get("message", page["error"]))[:200]
+                    if not page.get("nextUri"):
+                        return None
+                    if time.monotonic() > deadline:
+                        return f"no answer within {timeout:.0f}s"
+                    page = session.get(page["nextUri"], timeout=timeout).json()
+        except (requests.RequestException, ValueError) as exc:
+            return str(exc)[:200]
 
 
 # --- Airflow --------------------------------------------------------------------------------------
