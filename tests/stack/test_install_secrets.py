@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from osspulse import install
 from osspulse.settings import REPO_ROOT, Settings
@@ -85,7 +86,7 @@ def test_stored_secrets_survive_the_move_to_an_independent_fernet_key(stack):
     current = configs.airflow_env(stack, airflow_home=home)["AIRFLOW__CORE__FERNET_KEY"]
     old = install.legacy_fernet_key(stack.pg_password.get_secret_value())
     new = Fernet.generate_key().decode()
-    upgraded = stack.model_copy(update={"airflow_fernet_key": f"{new},{old}"})
+    upgraded = stack.model_copy(update={"airflow_fernet_key": SecretStr(f"{new},{old}")})
 
     def cli(key: str, *args: str) -> subprocess.CompletedProcess:
         env = {
