@@ -273,7 +273,7 @@ def health(s: Settings, service: str, environ: Mapping[str, str] | None = None) 
         return services.Airflow(s, component="api-server").health()
     if service.startswith("airflow-") and service.removeprefix("airflow-") in AIRFLOW_COMPONENTS:
         # The api-server reports each component's heartbeat: the native check, asked over the network.
-        via_api = s.model_copy(update={"bind_host": AIRFLOW_API_SERVER})
+        via_api = s.model_copy(update={"airflow_bind_host": AIRFLOW_API_SERVER})
         return services.Airflow(via_api, component=service.removeprefix("airflow-")).health()
     if service == STREAMLIT:
         return services.Streamlit(s).health()
