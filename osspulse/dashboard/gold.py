@@ -83,6 +83,8 @@ def _readable(exc: Exception, s: Settings) -> str:
         return f"Trino rejected the query ({exc.error_name}): {exc.message}"
     if isinstance(exc, tx.TrinoQueryError):
         return f"Trino failed running the query ({exc.error_name}): {exc.message}"
+    if isinstance(exc, FileNotFoundError) and "TLS certificate" in str(exc):
+        return str(exc)
     if isinstance(exc, tx.HttpError | tx.TrinoConnectionError | ConnectionError | OSError | TimeoutError):
         reason = "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
         return (

@@ -60,6 +60,11 @@ def _tls_session(s: Settings) -> Any:
     """
     import requests
 
+    if not s.trino_ca_path.is_file():
+        raise FileNotFoundError(
+            f"Trino's TLS certificate {s.trino_ca_path} does not exist: `osspulse stack up` creates it "
+            "(or set OSSPULSE_TRINO_TLS_CA_FILE to the certificate of the Trino you use)"
+        )
     session = requests.Session()
     session.trust_env = False
     session.verify = str(s.trino_ca_path)
