@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from osspulse.settings import REPO_ROOT, Settings, reach
+from osspulse.settings import REPO_ROOT, Settings, env_file, reach
 from osspulse.stack import configs, fs, security
 from osspulse.stack.process import PidFile, StackError
 
@@ -72,7 +72,9 @@ class Service:
     def env(self) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "OSSPULSE_"))}
         base.pop("GITHUB_TOKEN", None)  # only the services that call GitHub get it, via connections
-        return {**base, "TZ": "UTC", **self.extra_env}
+        # every process of the stack (Airflow's tasks, the dashboard) reads the settings file the stack
+        # was started with (a path, no secret), not whatever .env is at the repository root
+        return {**base, "TZ": "UTC", "OSSPULSE_ENV_FILE": str(env_file()), **self.extra_env}
 
     def prepare(self) -> None:
         """Write config files, initialise data directories (idempotent)."""
