@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -42,6 +42,14 @@ create table if not exists {STATE_TABLE} (
     cursor jsonb,
     updated_at timestamptz not null default now(),
     primary key (stream, partition)
+)"""
+SEEN_TABLE = "staging._ingest_seen"
+SEEN_DDL = f"""
+create table if not exists {SEEN_TABLE} (
+    stream text not null,
+    partition text not null,
+    key text not null,
+    primary key (stream, partition, key)
 )"""
 _DDL_LOCK_KEY = 7_270_245_001  # pg_advisory_xact_lock key: one staging DDL run at a time
 
@@ -104,6 +112,7 @@ def ensure_staging(conn: psycopg.Connection, settings: Settings | None = None) -
         for e in ENTITIES:
             conn.execute(e.staging_ddl())
         conn.execute(STATE_DDL)
+        conn.execute(SEEN_DDL)
     _ensured.add(key)
 
 
@@ -207,3 +216,86 @@ def latest_snapshot(
 def transaction(conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
     with conn.transaction():
         yield conn
+
+
+# --- tombstones: records that vanished at the source ---------------------------------------------------
+
+
+def _split_key(entity: Entity) -> tuple[str, str, str]:
+    """(partition column, record key column, its Postgres type) of a two-column key."""
+    if len(entity.key) != 2:
+        raise ValueError(f"{entity.name}: tombstones need a (partition, key) key, not {entity.key_names}")
+    (part, _), (name, typ) = entity.key
+    return part, name, STAGING_TYPES[typ]
+
+
+def live_keys(conn: psycopg.Connection, entity: Entity, partition: str, keys: Sequence[Any]) -> set[Any]:
+    """The ``keys`` that staging holds for ``partition`` and that are not tombstoned."""
+    if not keys:
+        return set()
+    part, name, typ = _split_key(entity)
+    query = sql.SQL(
+        "select {k} from {t} where {p} = %s and {k} = any(%s::{typ}[]) and not payload ? '_osspulse'"
+    ).format(
+        k=sql.Identifier(name), t=sql.SQL(entity.staging_table), p=sql.Identifier(part), typ=sql.SQL(typ)
+    )
+    return {row[0] for row in conn.execute(query, (partition, list(keys)))}
+
+
+def tombstone(
+    conn: psycopg.Connection,
+    entity: Entity,
+    partition: str,
+    keys: Sequence[Any] | None,
+    *,
+    reason: str,
+    load_date: date,
+    fetched_at: datetime,
+    unseen_stream: str | None = None,
+) -> int:
+    """Mark live records gone: ``keys``, or (``unseen_stream``) every live one a full listing did not see.
+
+    The payload keeps its last value plus ``_osspulse: {deleted_at, reason}``; ``load_date`` moves, so
+    the raw load picks the change up. Returns how many records were tombstoned.
+    """
+    part, name, typ = _split_key(entity)
+    marker = Jsonb(
+        {"deleted_at": fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "reason": reason}
+    )
+    if unseen_stream is not None:
+        which = sql.SQL(
+            "{k}::text not in (select key from {seen} where stream = %(stream)s and partition = %(p)s)"
+        )
+        which = which.format(k=sql.Identifier(name), seen=sql.SQL(SEEN_TABLE))
+    else:
+        if not keys:
+            return 0
+        which = sql.SQL("{k} = any(%(keys)s::{typ}[])").format(k=sql.Identifier(name), typ=sql.SQL(typ))
+    query = sql.SQL(
+        "update {t} set payload = payload || jsonb_build_object('_osspulse', %(marker)s::jsonb), "
+        "load_date = %(load_date)s, fetched_at = %(fetched_at)s "
+        "where {p} = %(p)s and not payload ? '_osspulse' and {which}"
+    ).format(t=sql.SQL(entity.staging_table), p=sql.Identifier(part), which=which)
+    params = {
+        "marker": marker,
+        "load_date": load_date,
+        "fetched_at": fetched_at,
+        "p": partition,
+        "keys": list(keys or []),
+        "stream": unseen_stream,
+    }
+    return conn.execute(query, params).rowcount
+
+
+def mark_seen(conn: psycopg.Connection, stream: str, partition: str, keys: Sequence[Any]) -> None:
+    """Remember the keys a full listing has returned so far (committed with the page)."""
+    if keys:
+        conn.execute(
+            f"insert into {SEEN_TABLE} (stream, partition, key) select %s, %s, unnest(%s::text[]) "
+            "on conflict do nothing",
+            (stream, partition, [str(k) for k in keys]),
+        )
+
+
+def clear_seen(conn: psycopg.Connection, stream: str, partition: str) -> None:
+    conn.execute(f"delete from {SEEN_TABLE} where stream = %s and partition = %s", (stream, partition))

@@ -26,7 +26,7 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +78,14 @@ def _load_jsonl(path: Path) -> Collection:
         if not line:
             continue
         try:
-            items.append(json.loads(line))
+            item = json.loads(line)
         except ValueError as exc:
             raise ValueError(f"{path} line {n}: not JSON ({exc})") from None
+        if isinstance(item, dict) and "_sim_deleted_at" in item:  # the simulator's own: never served
+            line = json.dumps(
+                {k: v for k, v in item.items() if k != "_sim_deleted_at"}, separators=(",", ":")
+            ).encode()
+        items.append(item)
         raw.append(line)
     return Collection(raw, items)
 
@@ -204,6 +209,15 @@ class Dataset:
             count += 1
         self.end_date()
         return count
+
+    def latest_commit_date(self) -> date | None:
+        latest = None
+        for name in self._repo_index().values():
+            times = self.commits(name).graph.times.values()
+            top = max(times, default=None)
+            if top is not None and top > float("-inf") and (latest is None or top > latest):
+                latest = top
+        return datetime.fromtimestamp(latest, UTC).date() if latest is not None else None
 
     def end_date(self) -> date | None:
         """The latest date in any pypistats file (the dataset's "today")."""

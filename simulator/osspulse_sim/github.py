@@ -168,11 +168,16 @@ class GitHubApi:
 
     # --- helpers -------------------------------------------------------------------------------------
     def _created_by_as_of(self, col: Collection, field_name: str = "created_at") -> list[int]:
+        """Records that exist at ``as_of`` (else now): created by then and not deleted by then."""
         cut = self.settings.as_of_epoch()
-        if cut is None:
-            return list(range(len(col.items)))
         times = col.times(field_name)
-        return [i for i in range(len(col.items)) if times[i] <= cut]
+        deleted = [t if t != -math.inf else math.inf for t in col.times("_sim_deleted_at")]
+        horizon = cut if cut is not None else math.inf
+        return [
+            i
+            for i in range(len(col.items))
+            if (cut is None or times[i] <= cut) and (deleted[i] == math.inf or deleted[i] > horizon)
+        ]
 
     @staticmethod
     def _since(query: dict[str, str], name: str) -> float | None:

@@ -22,6 +22,9 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from datetime import time as dtime
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -143,6 +146,20 @@ class Simulator:
         """The request log: ``{seq, t, path, collection, status}`` after sequence number ``since``."""
         with self._lock:
             return [entry for entry in self._log if entry["seq"] > since]
+
+    def http_time(self) -> float:
+        """The simulator's clock for ``Date``: ``as_of``, else the end of the dataset's last day.
+
+        So a dataset is served as of its own "today" (its latest pypistats date, else its newest commit),
+        whatever the machine's date; a dataset with neither is served at the machine's time.
+        """
+        as_of = self.settings.as_of_epoch()
+        if as_of is not None:
+            return as_of
+        end = self.dataset.end_date() or self.dataset.latest_commit_date()
+        if end is None:
+            return time.time()
+        return datetime.combine(end, dtime(23, 59, 59), UTC).timestamp()
 
     # --- accounting ------------------------------------------------------------------------------------
     def _quota_headers_locked(self, now: float) -> dict[str, str]:
@@ -385,6 +402,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.wfile.write(resp.body)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:  # the Date header
+        return formatdate(self.simulator.http_time() if timestamp is None else timestamp, usegmt=True)
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
         self._serve("GET")

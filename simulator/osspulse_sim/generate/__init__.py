@@ -22,6 +22,7 @@ multiplies commits, issues, comments, releases and versions by N.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -32,9 +33,11 @@ from osspulse.settings import REPO_ROOT
 from osspulse.tracked import Tracked, load_tracked
 from osspulse_sim.generate.append import append_activity, dataset_end_date
 from osspulse_sim.generate.files import _dump, _write_jsonl
-from osspulse_sim.generate.profiles import DEFAULT_END_DATE, DEFAULT_SEED
+from osspulse_sim.generate.profiles import DEFAULT_END_DATE, DEFAULT_SEED, GITHUB_DAYS
 from osspulse_sim.generate.pypi_data import pypi_body, pypistats_bodies
+from osspulse_sim.generate.quirks import commit_quirks, recreate_release, rename_login, renovate
 from osspulse_sim.generate.repo import _RepoGenerator
+from osspulse_sim.generate.reviews import pull_objects, reviews
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,47 @@ def write_tracked(
     )
 
 
+LONG_HISTORY_DAYS = 15 * 365
+
+
+def pep503(name: str) -> str:
+    """PEP 503 normalisation: the names pypistats and PyPI file a package under."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _write_repo(folder: Path, gen: _RepoGenerator) -> dict[str, int]:
+    """One repository's files; the counts of what was written."""
+    threads = gen.threads()
+    renovate(threads)
+    heads: list[dict[str, str]] = []
+    if gen.profile.merge_style == "merge":
+        commits, heads = gen.merge_history(threads)
+    comments = gen.comments(threads)
+    issues = gen.issue_objects(threads)
+    if gen.profile.merge_style != "merge":
+        commits = gen.commits(threads)
+    commit_quirks(gen, commits)
+    releases = gen.releases()
+    recreate_release(gen, releases)
+    pulls = pull_objects(gen, threads, issues)
+    review_list, review_comments = reviews(gen, threads)
+    for records in (issues, comments, review_list, pulls):
+        rename_login(gen, records)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "repo.json").write_text(_dump(gen.repository(commits, issues)) + "\n", encoding="utf-8")
+    if heads:
+        _write_jsonl(folder / "heads.jsonl", heads)
+    return {
+        "commits": _write_jsonl(folder / "commits.jsonl", commits),
+        "issues": _write_jsonl(folder / "issues.jsonl", issues),
+        "comments": _write_jsonl(folder / "comments.jsonl", comments),
+        "releases": _write_jsonl(folder / "releases.jsonl", releases),
+        "pulls": _write_jsonl(folder / "pulls.jsonl", pulls),
+        "reviews": _write_jsonl(folder / "reviews.jsonl", review_list),
+        "review_comments": _write_jsonl(folder / "review_comments.jsonl", review_comments),
+    }
+
+
 def generate(
     out: Path | str,
     *,
@@ -78,6 +122,7 @@ def generate(
     unknown_repos: Iterable[str] = (),
     unknown_packages: Iterable[str] = (),
     empty_repos: Iterable[str] = (),
+    long_history_repos: Iterable[str] = (),
 ) -> dict[str, int]:
     """Write a dataset to ``out`` (created; existing files of the same names are replaced).
 
@@ -87,6 +132,8 @@ def generate(
         tracked: the tracked set (default: config/tracked.yml).
         unknown_repos / unknown_packages: added to DIR/tracked.yml without data (the simulator says 404).
         empty_repos: repositories with a repo.json and no commits (the simulator says 409 on commits).
+        long_history_repos: tracked repositories given 15 years of history instead of 420 days (for
+            "a mature project added to the tracked set later"); opt-in, the default dataset stays small.
 
     Returns:
         Counts of what was written (commits, issues, comments, releases, download rows, versions).
@@ -112,20 +159,12 @@ def generate(
         extra_repos=[*unknown_repos, *empty_repos],
         extra_packages=unknown_packages,
     )
+    long_history = set(long_history_repos)
     for repo in tracked.repos:
-        gen = _RepoGenerator(repo, scale, seed, end_date)
-        threads = gen.threads()
-        comments = gen.comments(threads)
-        issues = gen.issue_objects(threads)
-        commits = gen.commits(threads)
-        releases = gen.releases()
-        folder = out / "github" / repo
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "repo.json").write_text(_dump(gen.repository(commits, issues)) + "\n", encoding="utf-8")
-        totals["commits"] += _write_jsonl(folder / "commits.jsonl", commits)
-        totals["issues"] += _write_jsonl(folder / "issues.jsonl", issues)
-        totals["comments"] += _write_jsonl(folder / "comments.jsonl", comments)
-        totals["releases"] += _write_jsonl(folder / "releases.jsonl", releases)
+        days = LONG_HISTORY_DAYS if repo in long_history else GITHUB_DAYS
+        written = _write_repo(out / "github" / repo, _RepoGenerator(repo, scale, seed, end_date, days))
+        for name, n in written.items():
+            totals[name] = totals.get(name, 0) + n
         totals["repos"] += 1
     for repo in empty_repos:
         gen = _RepoGenerator(repo, scale, seed, end_date)
@@ -135,14 +174,14 @@ def generate(
         body["size"] = 0
         (folder / "repo.json").write_text(_dump(body) + "\n", encoding="utf-8")
     for package in tracked.packages:
-        folder = out / "pypistats" / package
+        folder = out / "pypistats" / pep503(package)
         folder.mkdir(parents=True, exist_ok=True)
         for metric, body in pypistats_bodies(package, seed, end_date).items():
             (folder / f"{metric}.json").write_text(_dump(body) + "\n", encoding="utf-8")
             totals["download_rows"] += len(body["data"])
         (out / "pypi").mkdir(parents=True, exist_ok=True)
         body = pypi_body(package, seed, end_date, scale)
-        (out / "pypi" / f"{package}.json").write_text(_dump(body) + "\n", encoding="utf-8")
+        (out / "pypi" / f"{pep503(package)}.json").write_text(_dump(body) + "\n", encoding="utf-8")
         totals["versions"] += len(body["releases"])
     log.info("dataset in %s (scale %d, end %s): %s", out, scale, end_date, totals)
     return totals

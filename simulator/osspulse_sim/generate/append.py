@@ -134,10 +134,19 @@ def append_activity(
             t = _moment(gen.rng, lo, gen.end, who.offset)
             planned.append((t, who, t, "Follow-up fix", False))
         planned.sort(key=lambda x: x[0])
-        newest = max(commits, key=lambda c: _epoch_key(c["commit"]["committer"]["date"]))
+        heads = _read_jsonl(folder / "heads.jsonl")
+        if heads:  # the default branch's head, not the newest commit (history may have been rewritten)
+            parent = heads[-1]["sha"]
+        else:
+            parent = max(commits, key=lambda c: _epoch_key(c["commit"]["committer"]["date"]))["sha"]
         new_commits = gen._commit_objects(
-            planned, len(commits) + 10_000 * days + _hash_int(new_end) % 10_000, newest["sha"]
+            planned, len(commits) + 10_000 * days + _hash_int(new_end) % 10_000, parent
         )
+        if heads:
+            _write_jsonl(
+                folder / "heads.jsonl",
+                heads + [{"date": c["commit"]["committer"]["date"], "sha": c["sha"]} for c in new_commits],
+            )
         # one release
         t = _moment(gen.rng, lo, gen.end - timedelta(hours=1))
         last_release = max(releases, key=lambda r: _epoch_key(r["created_at"])) if releases else None

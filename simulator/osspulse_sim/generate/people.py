@@ -45,6 +45,8 @@ OFFSETS = (
 BOTS = {
     "dependabot[bot]": 49699333,
     "github-actions[bot]": 41898282,
+    "renovate[bot]": 29139614,
+    "copilot-pull-request-reviewer[bot]": 175728472,
 }
 
 
@@ -82,6 +84,11 @@ def _bot(login: str) -> Person:
 
 
 DEPENDABOT, ACTIONS = _bot("dependabot[bot]"), _bot("github-actions[bot]")
+RENOVATE, REVIEW_BOT = _bot("renovate[bot]"), _bot("copilot-pull-request-reviewer[bot]")
+#: commits made by workflows with the default identity: no GitHub account behind the e-mail
+ACTION_COMMITTER = Person(
+    "github-actions", 0, "GitHub Action", "action@github.com", "+00:00", "bot", linked=False
+)
 WEB_FLOW = {"login": "web-flow", "id": 19864447, "node_id": "U_web_flow", "type": "User", "site_admin": False}
 
 

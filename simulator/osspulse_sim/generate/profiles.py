@@ -44,6 +44,7 @@ class RepoProfile:
     license: tuple[str, str, str] = APACHE  # key, name, spdx
     topics: tuple[str, ...] = ()
     areas: tuple[str, ...] = ("core", "docs", "build")  # labels and title words
+    merge_style: str = "squash"  # squash | merge (PR branches merged with merge commits)
 
 
 REPO_PROFILES: dict[str, RepoProfile] = {
@@ -79,6 +80,7 @@ REPO_PROFILES: dict[str, RepoProfile] = {
         areas=("writer", "spark", "flink", "table-service"),
     ),
     "delta-io/delta": RepoProfile(
+        merge_style="merge",
         commits=380,
         issues=220,
         releases=10,

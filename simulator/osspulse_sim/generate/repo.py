@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -95,13 +95,22 @@ def _label(repo: str, name: str) -> dict[str, Any]:
 
 
 class _RepoGenerator(CommitsMixin):
-    def __init__(self, repo: str, scale: int, seed: int, end: date) -> None:
+    def __init__(self, repo: str, scale: int, seed: int, end: date, days: int = GITHUB_DAYS) -> None:
         self.repo = repo
-        self.profile = repo_profile(repo)
+        profile = repo_profile(repo)
+        if days != GITHUB_DAYS:  # a longer history: as busy per day as the usual window
+            factor = days / GITHUB_DAYS
+            profile = replace(
+                profile,
+                commits=int(profile.commits * factor),
+                issues=int(profile.issues * factor),
+                releases=int(profile.releases * factor),
+            )
+        self.profile = profile
         self.scale = scale
         self.rng = random.Random(_hash_int(seed, repo))
         self.end = datetime(end.year, end.month, end.day, 23, 59, 59, tzinfo=UTC)
-        self.start = self.end - timedelta(days=GITHUB_DAYS) + timedelta(seconds=1)
+        self.start = self.end - timedelta(days=days) + timedelta(seconds=1)
         self.people = _people(repo, seed, scale)
         self.repo_id = 100_000_000 + _hash_int(repo, "id") % 800_000_000
 
