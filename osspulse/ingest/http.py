@@ -305,7 +305,9 @@ class ApiClient:
 
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception()
-            return exc.wait_s if isinstance(exc, _Retry) else 0.0
+            if not isinstance(exc, _Retry) or exc.rate_limited:  # the pause gate makes everyone wait
+                return 0.0
+            return exc.wait_s
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception()
@@ -334,7 +336,7 @@ class ApiClient:
             retry=tenacity.retry_if_exception_type(_Retry),
             stop=give_up,
             wait=wait,
-            sleep=self._sleep,
+            sleep=lambda seconds: self._sleep(seconds) if seconds > 0 else None,
             before_sleep=before_sleep,
             reraise=True,
         )

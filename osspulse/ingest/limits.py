@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -194,32 +195,71 @@ class PauseGate:
             self._conn.close()
 
 
+class _ConnectPerUse:
+    """The part of psycopg_pool's ConnectionPool that PostgresBucket uses, one connection per use.
+
+    pypistats is asked a few times a minute: a connection each time costs milliseconds, and unlike a
+    pool it leaves no background threads (nor reconnect attempts to a database that was dropped).
+    """
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.closed = False
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        with psycopg.connect(
+            self.dsn, application_name="osspulse-pypistats-budget", connect_timeout=10
+        ) as conn:
+            yield conn  # committed when the block ends (the bucket's table lock with it)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def pypistats_rates(settings: Settings) -> list[Any]:
+    """pyrate-limiter rates: per second and per window, leaving out one the other makes redundant."""
+    from pyrate_limiter import Duration, Rate
+
+    per_s = Rate(settings.pypistats_requests_per_second, Duration.SECOND)
+    per_window = Rate(settings.pypistats_requests_per_minute, int(settings.pypistats_window_s * 1000))
+    if per_window.interval <= per_s.interval:
+        return [per_window]
+    if per_window.limit / per_window.interval >= per_s.limit / per_s.interval:
+        return [per_s]  # the window never binds
+    if per_window.limit <= per_s.limit:
+        return [per_window]  # the second never binds
+    return [per_s, per_window]
+
+
 class PyPIStatsLimiter:
     """pypistats' budget per IP, shared by every process through a pyrate-limiter Postgres bucket."""
 
     def __init__(self, settings: Settings, *, bucket: Any = None) -> None:
-        from pyrate_limiter import Duration, Limiter, Rate
+        from pyrate_limiter import Limiter, SingleBucketFactory
 
-        rates = [
-            Rate(settings.pypistats_requests_per_second, Duration.SECOND),
-            Rate(settings.pypistats_requests_per_minute, int(settings.pypistats_window_s * 1000)),
-        ]
         self._pool = None
         if bucket is None:
-            from psycopg_pool import ConnectionPool
             from pyrate_limiter import PostgresBucket
 
-            self._pool = ConnectionPool(settings.pg_dsn(), min_size=1, max_size=4, open=True)
-            bucket = PostgresBucket(self._pool, "osspulse_pypistats", rates)
+            self._pool = _ConnectPerUse(settings.pg_dsn())
+            bucket = PostgresBucket(self._pool, "osspulse_pypistats", pypistats_rates(settings))
         self.bucket = bucket
-        self._limiter = Limiter(bucket)
+        # no leak thread: old entries are removed here, every LEAK_EVERY acquisitions
+        self._limiter = Limiter(SingleBucketFactory(bucket, schedule_leak=False))
+        self._acquired = 0
         self.waited_s = 0.0
+
+    LEAK_EVERY = 50
 
     def acquire(self) -> None:
         started = time.monotonic()
         while not self._limiter.try_acquire("pypistats", blocking=True, timeout=120):
             log.warning("pypistats budget: still waiting for a slot")
         self.waited_s += time.monotonic() - started
+        self._acquired += 1
+        if self._acquired % self.LEAK_EVERY == 0:
+            self.bucket.leak(self.bucket.now())
 
     def release(self, headers: Mapping[str, str] | None) -> None:
         return None

@@ -154,18 +154,20 @@ def sync_pulls(run: RepoRun) -> None:
 
 
 def sync_reviews(run: RepoRun) -> None:
-    """``GET /pulls/{n}/reviews`` for every PR whose ``updated_at`` is at or after the bookmark.
+    """``GET /pulls/{n}/reviews`` for every PR staged with a later (``updated_at``, number) than the bookmark.
 
     One request per such PR (more for PRs with over 100 reviews): a backfill costs one request per PR
-    ever opened, a daily run one per PR touched that day. The bookmark moves PR by PR.
+    ever opened, a daily run one per PR updated since the last (a review updates its PR). The bookmark
+    moves PR by PR, committed with its reviews.
     """
     state = staging.read_state(run.conn, REVIEWS.name, run.repo)
+    mark_time, _, mark_number = (state.bookmark or "").partition("|")
     rows = run.conn.execute(
         "select number, payload->>'updated_at' from staging.github_issues where repo = %s "
         "and payload ? 'pull_request' and not payload ? '_osspulse' "
-        "and (%s::text is null or (payload->>'updated_at')::timestamptz >= %s::timestamptz) "
+        "and (%s = '' or ((payload->>'updated_at')::timestamptz, number) > (%s::timestamptz, %s::bigint)) "
         "order by (payload->>'updated_at')::timestamptz, number",
-        (run.repo, state.bookmark, state.bookmark),
+        (run.repo, mark_time, mark_time or None, int(mark_number or 0)),
     ).fetchall()
     check = check_records(REVIEWS)
     for number, updated in rows:
@@ -177,7 +179,7 @@ def sync_reviews(run: RepoRun) -> None:
             with staging.transaction(run.conn):
                 run.write(REVIEWS, resp.body, resp.fetched_at)
                 if resp.next_url is None:
-                    staging.write_state(run.conn, StreamState(REVIEWS.name, run.repo, updated))
+                    staging.write_state(run.conn, StreamState(REVIEWS.name, run.repo, f"{updated}|{number}"))
             url = resp.next_url
 
 
