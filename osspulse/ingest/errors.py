@@ -14,3 +14,7 @@ class ApiError(RuntimeError):
 
 class RateLimitExhausted(ApiError):
     """The rate limit resets later than ``http_max_wait_s`` allows us to wait."""
+
+
+class CredentialsError(ApiError):
+    """The API rejected the credentials (401): every further request would too, so the run stops."""

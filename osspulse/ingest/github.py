@@ -22,6 +22,7 @@ from typing import Any
 from osspulse.entities import entity
 from osspulse.ingest import staging
 from osspulse.ingest.commits import EMPTY_REPO_NOTE, sync_commits
+from osspulse.ingest.errors import CredentialsError
 from osspulse.ingest.http import ApiClient, ApiError, github_client
 from osspulse.ingest.listings import (
     IssuesDisabled,
@@ -33,6 +34,7 @@ from osspulse.ingest.listings import (
     sync_updated_asc,
 )
 from osspulse.ingest.report import (
+    CredentialsRejected,
     IngestError,
     IngestReport,
     NotFoundError,
@@ -59,6 +61,29 @@ from osspulse.tracked import REPO_RE, load_tracked
 log = logging.getLogger(__name__)
 
 __all__ = ["EMPTY_REPO_NOTE", "ingest_github", "ingest_repo", "snapshot_allowed"]
+
+
+# --- no token ------------------------------------------------------------------------------------------
+
+#: a daily run asks at least this many URLs per repository (snapshot, commits, issues, comments, review
+#: comments, releases): 304s included, since without a token GitHub counts them too
+REQUESTS_PER_REPO_RUN = 6
+ANONYMOUS_PER_HOUR = 60
+
+
+def warn_without_token(settings: Settings, token: str | None, repos: int) -> str | None:
+    """A warning (logged and returned) when the real GitHub would be asked without a token."""
+    if token or "api.github.com" not in settings.github_api_url:
+        return None
+    least = REQUESTS_PER_REPO_RUN * repos
+    message = (
+        f"no GITHUB_TOKEN: GitHub allows {ANONYMOUS_PER_HOUR} requests an hour without one, and counts 304s "
+        f"too; {repos} repositories need at least {least} requests a day (about {least / ANONYMOUS_PER_HOUR:.1f} "
+        "hours of quota), a first backfill one per 100 commits, issues and comments plus one per pull "
+        "request: hours to days. Set GITHUB_TOKEN (5,000 requests an hour)."
+    )
+    log.warning("%s", message)
+    return message
 
 
 # --- the repository snapshot ---------------------------------------------------------------------------
@@ -211,6 +236,8 @@ def ingest_repo(
                 raise NotFoundError(
                     f"{repo}: {exc}", reports=[report.finish()], failures={repo: str(exc)}
                 ) from None
+            except CredentialsError:
+                raise
             except ApiError as exc:
                 report.failures.append(f"{REPOSITORY.name}: {exc}")
                 log.error("%s: %s", repo, exc)
@@ -218,9 +245,15 @@ def ingest_repo(
             for name, step in _streams(run, changed):
                 try:
                     step()
+                except CredentialsError:
+                    raise
                 except ApiError as exc:  # the other streams still run; the repo ends failed
                     report.failures.append(f"{name}: {exc}")
                     log.error("%s: %s failed: %s", repo, name, exc)
+    except CredentialsError as exc:  # no retry loop, no other stream: nothing would be let through
+        report.failures.append(str(exc))
+        log.error("%s: %s", repo, exc)
+        raise CredentialsRejected(str(exc), reports=[report.finish()], failures={repo: str(exc)}) from None
     finally:
         if own_client:
             client.close()
@@ -258,6 +291,9 @@ def ingest_github(
     failures: dict[str, str] = {}
     if not repo_list:
         return []
+    warn_without_token(
+        settings, token if token is not None else settings.github_token.get_secret_value(), len(repo_list)
+    )
     with staging.connect(settings) as conn:
         staging.ensure_staging(conn)
     workers = max(1, min(settings.ingest_concurrency, len(repo_list)))
@@ -273,8 +309,15 @@ def ingest_github(
         }
         for future in as_completed(futures):
             repo = futures[future]
+            if future.cancelled():
+                continue
             try:
                 reports[repo] = future.result()
+            except CredentialsRejected as exc:
+                failures[repo] = str(exc)
+                reports[repo] = exc.reports[0]
+                for other in futures:  # the token is bad for every repository: stop here
+                    other.cancel()
             except IngestError as exc:
                 failures[repo] = exc.failures.get(repo, str(exc))
                 reports[repo] = exc.reports[0] if exc.reports else IngestReport("github", repo, load_date)
@@ -282,6 +325,10 @@ def ingest_github(
                 log.exception("%s: ingest failed", repo)
                 failures[repo] = f"{type(exc).__name__}: {exc}"
                 reports[repo] = IngestReport("github", repo, load_date, failures=[failures[repo]]).finish()
+    for repo in repo_list:  # not tried after a 401
+        if repo not in reports:
+            failures[repo] = "not tried: GitHub rejected the credentials (401); check GITHUB_TOKEN"
+            reports[repo] = IngestReport("github", repo, load_date, failures=[failures[repo]]).finish()
     ordered = [reports[r] for r in repo_list]
     raise_for_failures("GitHub", ordered, {r: failures[r] for r in repo_list if r in failures})
     return ordered

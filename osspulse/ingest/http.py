@@ -37,7 +37,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import tenacity
 
-from osspulse.ingest.errors import ApiError, RateLimitExhausted
+from osspulse.ingest.errors import ApiError, CredentialsError, RateLimitExhausted
 from osspulse.ingest.limits import (
     GitHubRateLimit,
     NoLimit,
@@ -409,7 +409,7 @@ class ApiClient:
                 )
             decision = Decision("retry", self.policy.backoff(tries["attempt"], self._rng), problem)
         if decision.action == "fail":
-            raise ApiError(
+            raise (CredentialsError if status == 401 else ApiError)(
                 f"{self.source}: GET {request.shown} answered HTTP {status}: {_message(body_text)}; "
                 f"{_what_to_do(status, self.source)}",
                 url=request.shown,

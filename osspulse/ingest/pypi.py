@@ -160,7 +160,7 @@ def _sync_pypi_json(
 ) -> None:
     projects, releases = entity("pypi_projects"), entity("pypi_releases")
     state = staging.read_state(conn, PYPI_JSON.name, package)
-    url = client.url(PYPI_JSON.url_path(pep503(package)))
+    url = client.url(PYPI_JSON.url_path(package))  # PyPI redirects other spellings to its own (301)
     last = staging.latest_snapshot(conn, projects, "package", package)
     resp = client.get(
         url,

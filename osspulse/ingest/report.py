@@ -41,6 +41,10 @@ class IngestError(RuntimeError):
         self.failures = dict(failures or {})
 
 
+class CredentialsRejected(IngestError):
+    """The API answered 401: the run stops (every other request would be refused too)."""
+
+
 class NotFoundError(IngestError):
     """The repo or package does not exist (404)."""
 

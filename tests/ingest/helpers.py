@@ -16,7 +16,7 @@ from osspulse.ingest.streams import without_asset_downloads
 from osspulse.settings import Settings
 from osspulse.tracked import load_tracked
 from osspulse_sim.generate import dataset_end_date
-from osspulse_sim.git import CommitGraph
+from osspulse_sim.replay import reachable
 
 GITHUB_ENTITIES = (
     "github_repos",
@@ -60,10 +60,7 @@ def _live(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def reachable_commits(folder: Path, as_of: float | None = None) -> dict[str, dict[str, Any]]:
     """The commits reachable from the default branch head (at ``as_of``), by sha."""
-    commits = _jsonl(folder / "commits.jsonl")
-    graph = CommitGraph.build(commits, _jsonl(folder / "heads.jsonl"))
-    by_sha = {c["sha"]: c for c in commits}
-    return {sha: by_sha[sha] for sha in graph.reachable([graph.head(as_of)] if commits else [])}
+    return reachable(folder, as_of)
 
 
 def expected_staging(data_dir: Path, load_date: date, *, pypistats_days: int = 180) -> Tables:
