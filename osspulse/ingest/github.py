@@ -79,8 +79,9 @@ def warn_without_token(settings: Settings, token: str | None, repos: int) -> str
     message = (
         f"no GITHUB_TOKEN: GitHub allows {ANONYMOUS_PER_HOUR} requests an hour without one, and counts 304s "
         f"too; {repos} repositories need at least {least} requests a day "
-        f"(about {least / ANONYMOUS_PER_HOUR:.1f} hours of quota), a first backfill one per 100 commits, issues and comments plus one per pull "
-        "request: hours to days. Set GITHUB_TOKEN (5,000 requests an hour)."
+        f"(about {least / ANONYMOUS_PER_HOUR:.1f} hours of quota), a first backfill one per 100 commits, "
+        "issues and comments plus one per pull request: hours to days. Set GITHUB_TOKEN (5,000 requests "
+        "an hour)."
     )
     log.warning("%s", message)
     return message
