@@ -236,6 +236,7 @@ class ApiClient:
         self.policy = RetryPolicy.from_settings(settings)
         self.limiter = limiter or NoLimit()
         self.pause = pause or PauseGate(source, sleep=sleep)
+        self._rejected: str | None = None  # after a 401 nothing more is sent
         self._sleep = sleep
         self._rng = rng or random.Random()
         all_headers = {"User-Agent": settings.user_agent, **(headers or {})}
@@ -352,6 +353,12 @@ class ApiClient:
 
     def _attempt(self, request: _Request, counts: RequestCounts, tries: dict[str, int]) -> ApiResponse:
         """One request: an :class:`ApiResponse`, or :class:`_Retry` / :class:`ApiError`."""
+        if self._rejected:
+            raise CredentialsError(
+                f"{self.source}: GET {request.shown} not sent: {self._rejected}; check GITHUB_TOKEN",
+                url=request.shown,
+                status=401,
+            )
         self.pause.wait()
         self.limiter.acquire()
         response: httpx.Response | None = None
@@ -408,6 +415,8 @@ class ApiClient:
                     server_date=_date(headers),
                 )
             decision = Decision("retry", self.policy.backoff(tries["attempt"], self._rng), problem)
+        if decision.action == "fail" and status == 401:
+            self._rejected = f"{self.source} rejected the credentials earlier in this run (HTTP 401)"
         if decision.action == "fail":
             raise (CredentialsError if status == 401 else ApiError)(
                 f"{self.source}: GET {request.shown} answered HTTP {status}: {_message(body_text)}; "
