@@ -226,6 +226,7 @@ def ingest_repo(
     try:
         with staging.connect(settings) as conn:
             staging.ensure_staging(conn)
+            staging.check_source(conn, settings)
             if full_refresh:
                 staging.reset_state(conn, repo, [s.name for s in GITHUB_STREAMS])
             run = RepoRun(settings, client, conn, repo, load_date, report, full_refresh)
@@ -297,6 +298,7 @@ def ingest_github(
     )
     with staging.connect(settings) as conn:
         staging.ensure_staging(conn)
+        staging.check_source(conn, settings)  # before any request: demo and real data never mix
     workers = max(1, min(settings.ingest_concurrency, len(repo_list)))
     with (
         github_client(settings, token) as client,

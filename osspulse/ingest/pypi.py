@@ -282,6 +282,7 @@ def ingest_package(
     try:
         with staging.connect(settings) as conn:
             staging.ensure_staging(conn)
+            staging.check_source(conn, settings)
             if full_refresh:
                 staging.reset_state(conn, package, [s.name for s in PYPI_STREAMS])
             try:
@@ -332,6 +333,7 @@ def ingest_pypi(
         return []
     with staging.connect(settings) as conn:
         staging.ensure_staging(conn)
+        staging.check_source(conn, settings)  # before any request: demo and real data never mix
     reports: dict[str, IngestReport] = {}
     failures: dict[str, str] = {}
     workers = max(1, min(settings.ingest_concurrency, len(package_list)))

@@ -299,3 +299,62 @@ def mark_seen(conn: psycopg.Connection, stream: str, partition: str, keys: Seque
 
 def clear_seen(conn: psycopg.Connection, stream: str, partition: str) -> None:
     conn.execute(f"delete from {SEEN_TABLE} where stream = %s and partition = %s", (stream, partition))
+
+
+# --- where staging's rows came from: demo and real data never mix ---------------------------------------
+
+SOURCE_DDL = """
+create table if not exists staging._ingest_source (
+    one integer primary key default 1 check (one = 1),
+    source text not null,
+    detail text not null,
+    since timestamptz not null default now()
+)"""
+PUBLIC_APIS = ("https://api.github.com", "https://pypistats.org", "https://pypi.org")
+
+
+class MixedSourcesError(ValueError):
+    """Staging holds rows from one kind of source (simulator or real APIs) and this run reads the other."""
+
+
+def source_of(settings: Settings) -> tuple[str, str]:
+    """``("real", urls)`` for the public APIs, ``("simulator", dataset or urls)`` for anything else."""
+    urls = (settings.github_api_url, settings.pypistats_url, settings.pypi_url)
+    if tuple(u.rstrip("/") for u in urls) == PUBLIC_APIS:
+        return "real", ", ".join(PUBLIC_APIS)
+    return "simulator", settings.fake_api_data or ", ".join(sorted(set(urls)))
+
+
+def recorded_source(conn: psycopg.Connection) -> tuple[str, str, datetime] | None:
+    if conn.execute("select to_regclass('staging._ingest_source')").fetchone()[0] is None:
+        return None
+    row = conn.execute("select source, detail, since from staging._ingest_source").fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def check_source(conn: psycopg.Connection, settings: Settings) -> None:
+    """Record the source of a fresh staging; refuse a run that would mix simulator and real-API rows."""
+    kind, detail = source_of(settings)
+    conn.execute(SOURCE_DDL)
+    recorded = recorded_source(conn)
+    if recorded is None:
+        conn.execute(
+            "insert into staging._ingest_source (source, detail) values (%s, %s) on conflict do nothing",
+            (kind, detail),
+        )
+        return
+    if recorded[0] != kind:
+        what = "the API simulator" if recorded[0] == "simulator" else "the real GitHub and PyPI APIs"
+        now = "the real APIs" if kind == "real" else f"the simulator ({detail})"
+        raise MixedSourcesError(
+            f"staging ({settings.pg_staging_db}) holds rows from {what} since {recorded[2]:%Y-%m-%d %H:%MZ} "
+            f"({recorded[1]}), and this run reads {now}: demo and real data never mix. To switch to the "
+            "real APIs run `osspulse demo --real-apis` (it names what it deletes: staging and the lake's "
+            "raw, bronze, silver, gold and ops namespaces); to keep both, point OSSPULSE_PG_STAGING_DB "
+            "elsewhere."
+        )
+
+
+def forget_ensured() -> None:
+    """After staging was dropped: the next connection creates the tables again."""
+    _ensured.clear()
