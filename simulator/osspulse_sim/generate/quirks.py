@@ -43,7 +43,7 @@ def commit_quirks(gen: _RepoGenerator, commits: list[dict[str, Any]]) -> None:
         git["author"] = {**git["author"], "name": "GitHub Action", "email": "action@github.com"}
         git["committer"] = {**git["committer"], "name": "GitHub Action", "email": "action@github.com"}
         c["author"] = c["committer"] = None
-    future = direct[5]["commit"]["author"]  # the author's clock was three years ahead
+    future = direct[-6]["commit"]["author"]  # a recent commit whose author's clock was three years ahead
     moment = _parse(future["date"]) + timedelta(days=3 * 365)
     future["date"] = moment.isoformat().replace("+00:00", "Z")
     # e-mail first, login later: the earliest commits of one author are not linked to the account yet
