@@ -299,6 +299,20 @@ class ApiClient:
             url, display_url(url), {"If-None-Match": etag} if etag else {}, expect, tuple(allow), check
         )
 
+        retrying = self._retrying(request, counts, tries)
+        try:
+            return retrying(self._attempt, request, counts, tries)
+        except _Retry as exc:
+            raise ApiError(
+                f"{self.source}: GET {request.shown} failed after {tries['attempt'] + tries['limited']} "
+                f"attempts ({exc.reason}); {_what_to_do(exc.status, self.source)}",
+                url=request.shown,
+                status=exc.status,
+            ) from None
+
+    def _retrying(self, request: _Request, counts: RequestCounts, tries: dict[str, int]) -> tenacity.Retrying:
+        """tenacity's loop with our decisions: how long to wait, when to give up, what to log."""
+
         def give_up(state: tenacity.RetryCallState) -> bool:
             return (
                 tries["attempt"] > self.policy.max_retries or tries["limited"] > self.policy.max_retries + 4
@@ -333,7 +347,7 @@ class ApiClient:
                 exc.wait_s,
             )
 
-        retrying = tenacity.Retrying(
+        return tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(_Retry),
             stop=give_up,
             wait=wait,
@@ -341,15 +355,6 @@ class ApiClient:
             before_sleep=before_sleep,
             reraise=True,
         )
-        try:
-            return retrying(self._attempt, request, counts, tries)
-        except _Retry as exc:
-            raise ApiError(
-                f"{self.source}: GET {request.shown} failed after {tries['attempt'] + tries['limited']} "
-                f"attempts ({exc.reason}); {_what_to_do(exc.status, self.source)}",
-                url=request.shown,
-                status=exc.status,
-            ) from None
 
     def _attempt(self, request: _Request, counts: RequestCounts, tries: dict[str, int]) -> ApiResponse:
         """One request: an :class:`ApiResponse`, or :class:`_Retry` / :class:`ApiError`."""
@@ -392,6 +397,21 @@ class ApiClient:
             rng=self._rng,
             limited=tries["limited"],
         )
+        return self._conclude(request, response, content, decision, tries, problem)
+
+    def _conclude(
+        self,
+        request: _Request,
+        response: httpx.Response | None,
+        content: bytes,
+        decision: Decision,
+        tries: dict[str, int],
+        problem: str,
+    ) -> ApiResponse:
+        """The answer's fate: returned, retried (:class:`_Retry`) or failed (:class:`ApiError`)."""
+        status = response.status_code if response is not None else None
+        headers = response.headers if response is not None else {}
+        body_text = content.decode("utf-8", "replace")[:500] if response is not None else ""
         if decision.action == "return" and status == 304:
             return ApiResponse(
                 304,

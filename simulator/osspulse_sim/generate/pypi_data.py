@@ -124,11 +124,10 @@ def _version_files(
     return files
 
 
-def pypi_body(package: str, seed: int, end: date, scale: int) -> dict[str, Any]:
-    """The ``GET /pypi/{package}/json`` body."""
-    profile = package_profile(package)
-    rng = random.Random(_hash_int(seed, package, "pypi"))
-    n = profile.versions * scale
+def _versions(
+    package: str, profile: PackageProfile, rng: random.Random, end: date, n: int
+) -> tuple[dict[str, list[dict[str, Any]]], list[tuple[str, bool]]]:
+    """(files by version, [(version, prerelease)] in release order) over the 900 days before ``end``."""
     end_dt = datetime(end.year, end.month, end.day, 20, 0, tzinfo=UTC)
     start = end_dt - timedelta(days=900)
     times = sorted(_moment(rng, start, end_dt - timedelta(days=2)) for _ in range(n))
@@ -162,6 +161,14 @@ def pypi_body(package: str, seed: int, end: date, scale: int) -> dict[str, Any]:
             files[-1]["yanked"], files[-1]["yanked_reason"] = True, "Wrong platform tag"
         releases[version] = files
         order.append((version, pre))
+    return releases, order
+
+
+def pypi_body(package: str, seed: int, end: date, scale: int) -> dict[str, Any]:
+    """The ``GET /pypi/{package}/json`` body."""
+    profile = package_profile(package)
+    rng = random.Random(_hash_int(seed, package, "pypi"))
+    releases, order = _versions(package, profile, rng, end, profile.versions * scale)
     latest = next(
         (
             v

@@ -58,6 +58,17 @@ THINGS = (
     "metrics",
     "Arrow",
 )
+STALE = "This issue has been automatically marked as stale because it has been open for 180 days."
+REMARKS = (
+    "Thanks for the report!",
+    "Could you share a reproducer?",
+    "LGTM, merging.",
+    "I can take this one.",
+    "This looks related to a previous issue.",
+    "Rebased on main.",
+    "Good catch, +1.",
+    "Any update on this?",
+)
 BUMPS = ("jackson", "netty", "junit", "pyarrow", "pydantic", "actions/checkout", "ruff", "gradle", "mkdocs")
 
 
@@ -207,82 +218,18 @@ class _RepoGenerator(CommitsMixin):
         out: list[tuple[datetime, int, dict[str, Any]]] = []
         next_id = 1_000_000_000 + _hash_int(self.repo, "comments") % 900_000_000
         for th in threads:
-            if th.author is DEPENDABOT:
-                k = rng.choice((0, 0, 0, 1, 1, 2))
-            elif th.is_pr:
-                k = min(14, int(rng.expovariate(1 / 3.0)))
-            else:
-                k = min(18, int(rng.expovariate(1 / 2.6)))
             horizon = th.closed or self.end
-            th_url = f"{WEB}/{self.repo}/{'pull' if th.is_pr else 'issues'}/{th.number}"
             last = th.created
-            for j in range(k):
-                if j == 0:  # the first response: maintainers mostly, bots on PRs
-                    who = self.person(
-                        {"maintainer": 0.7, "contributor": 0.18, "actions": 0.12 if th.is_pr else 0.0}
-                    )
-                    t = _after(rng, th.created, 9, 1.5)
-                else:
-                    who = (
-                        th.author
-                        if rng.random() < 0.35
-                        else self.person(
-                            {"maintainer": 0.45, "contributor": 0.3, "user": 0.17, "actions": 0.08}
-                        )
-                    )
-                    t = _after(rng, last, 20, 1.4)
-                if th.closed and t > horizon and rng.random() < 0.8:
-                    t = horizon - timedelta(minutes=rng.randrange(1, 90))
-                    if t <= th.created:
-                        t = th.created + timedelta(minutes=5)
+            for j in range(self._comment_count(th)):
+                who, t = self._commenter(th, j, last, horizon)
                 if t > self.end:
                     break
                 last = max(last, t)
-                updated = t
-                if rng.random() < 0.1:
-                    updated = min(self.end, _after(rng, t, 3))
-                body = (
-                    "This issue has been automatically marked as stale because it has been open for 180 days."
-                    if who is ACTIONS and not th.is_pr
-                    else (
-                        "CI: all checks passed."
-                        if who is ACTIONS
-                        else rng.choice(
-                            (
-                                "Thanks for the report!",
-                                "Could you share a reproducer?",
-                                "LGTM, merging.",
-                                "I can take this one.",
-                                "This looks related to a previous issue.",
-                                "Rebased on main.",
-                                "Good catch, +1.",
-                                "Any update on this?",
-                            )
-                        )
-                    )
-                )
+                updated = min(self.end, _after(rng, t, 3)) if rng.random() < 0.1 else t
+                body = self._comment_body(who, th)
                 cid = next_id
                 next_id += 1 + rng.randrange(3)
-                out.append(
-                    (
-                        t,
-                        cid,
-                        {
-                            "url": f"{API}/repos/{self.repo}/issues/comments/{cid}",
-                            "html_url": f"{th_url}#issuecomment-{cid}",
-                            "issue_url": f"{API}/repos/{self.repo}/issues/{th.number}",
-                            "id": cid,
-                            "node_id": f"IC_{cid:x}",
-                            "user": who.user(),
-                            "created_at": _z(t),
-                            "updated_at": _z(updated),
-                            "author_association": _assoc(who, th.is_pr and who is th.author),
-                            "body": body,
-                            "reactions": {"total_count": 0, "+1": 0, "-1": 0},
-                            "performed_via_github_app": None,
-                        },
-                    )
-                )
+                out.append((t, cid, self._comment_object(th, cid, who, t, updated, body)))
                 th.comments += 1
                 th.updated = max(th.updated or th.created, updated)
         # comment ids grow with time, as on GitHub
@@ -295,6 +242,53 @@ class _RepoGenerator(CommitsMixin):
             obj["html_url"] = obj["html_url"].rsplit("#", 1)[0] + f"#issuecomment-{cid}"
             comments.append(obj)
         return comments
+
+    def _comment_count(self, th: _Thread) -> int:
+        if th.author is DEPENDABOT:
+            return self.rng.choice((0, 0, 0, 1, 1, 2))
+        if th.is_pr:
+            return min(14, int(self.rng.expovariate(1 / 3.0)))
+        return min(18, int(self.rng.expovariate(1 / 2.6)))
+
+    def _commenter(self, th: _Thread, j: int, last: datetime, horizon: datetime) -> tuple[Person, datetime]:
+        """Who comments the j-th time, and when (mostly before the thread closed)."""
+        rng = self.rng
+        if j == 0:  # the first response: maintainers mostly, bots on PRs
+            who = self.person({"maintainer": 0.7, "contributor": 0.18, "actions": 0.12 if th.is_pr else 0.0})
+            t = _after(rng, th.created, 9, 1.5)
+        else:
+            others = {"maintainer": 0.45, "contributor": 0.3, "user": 0.17, "actions": 0.08}
+            who = th.author if rng.random() < 0.35 else self.person(others)
+            t = _after(rng, last, 20, 1.4)
+        if th.closed and t > horizon and rng.random() < 0.8:
+            t = horizon - timedelta(minutes=rng.randrange(1, 90))
+            if t <= th.created:
+                t = th.created + timedelta(minutes=5)
+        return who, t
+
+    def _comment_body(self, who: Person, th: _Thread) -> str:
+        if who is ACTIONS:
+            return "CI: all checks passed." if th.is_pr else STALE
+        return self.rng.choice(REMARKS)
+
+    def _comment_object(
+        self, th: _Thread, cid: int, who: Person, t: datetime, updated: datetime, body: str
+    ) -> dict[str, Any]:
+        th_url = f"{WEB}/{self.repo}/{'pull' if th.is_pr else 'issues'}/{th.number}"
+        return {
+            "url": f"{API}/repos/{self.repo}/issues/comments/{cid}",
+            "html_url": f"{th_url}#issuecomment-{cid}",
+            "issue_url": f"{API}/repos/{self.repo}/issues/{th.number}",
+            "id": cid,
+            "node_id": f"IC_{cid:x}",
+            "user": who.user(),
+            "created_at": _z(t),
+            "updated_at": _z(updated),
+            "author_association": _assoc(who, th.is_pr and who is th.author),
+            "body": body,
+            "reactions": {"total_count": 0, "+1": 0, "-1": 0},
+            "performed_via_github_app": None,
+        }
 
     def issue_objects(self, threads: list[_Thread]) -> list[dict[str, Any]]:
         out = []
