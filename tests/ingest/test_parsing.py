@@ -154,3 +154,16 @@ def test_pypi_json_check():
     assert check_pypi_json(load("pypi_json.json")) == ""
     assert "info" in check_pypi_json({"releases": {}})
     assert "releases" in check_pypi_json({"info": {}, "releases": []})
+
+
+def test_no_token_against_the_real_github_warns_how_long_it_takes():
+    from osspulse.ingest.github import warn_without_token
+    from osspulse.settings import Settings
+
+    real = Settings(_env_file=None)
+    message = warn_without_token(real, "", 20)
+    assert "60 requests an hour" in message and "120 requests a day" in message and "2.0 hours" in message
+    assert warn_without_token(real, "ghp_x", 20) is None  # a token: nothing to say
+    assert (
+        warn_without_token(real.model_copy(update={"github_api_url": "http://127.0.0.1:1"}), "", 20) is None
+    )
