@@ -147,8 +147,9 @@ class PauseGate:
             self._conn = psycopg.connect(
                 self._settings.pg_dsn(), autocommit=True, application_name="osspulse-pause", connect_timeout=3
             )
-            self._conn.execute("create schema if not exists staging")
-            self._conn.execute(PAUSE_DDL)
+            from osspulse.ingest.staging import locked_ddl
+
+            locked_ddl(self._conn, PAUSE_DDL)
         return self._conn
 
     def pause(self, seconds: float) -> None:
@@ -217,12 +218,24 @@ class _ConnectPerUse:
         self.closed = True
 
 
+#: pypistats counts requests when they arrive, the bucket when they are let go: a request delayed on the
+#: way (a busy machine) must not make the next window look fuller to the server than to us
+WINDOW_MARGIN = 0.05
+WINDOW_MARGIN_MS = 250
+
+
+def _with_margin(interval_ms: int) -> int:
+    return int(interval_ms * (1 + WINDOW_MARGIN)) + WINDOW_MARGIN_MS
+
+
 def pypistats_rates(settings: Settings) -> list[Any]:
     """pyrate-limiter rates: per second and per window, leaving out one the other makes redundant."""
     from pyrate_limiter import Duration, Rate
 
-    per_s = Rate(settings.pypistats_requests_per_second, Duration.SECOND)
-    per_window = Rate(settings.pypistats_requests_per_minute, int(settings.pypistats_window_s * 1000))
+    per_s = Rate(settings.pypistats_requests_per_second, _with_margin(Duration.SECOND))
+    per_window = Rate(
+        settings.pypistats_requests_per_minute, _with_margin(int(settings.pypistats_window_s * 1000))
+    )
     if per_window.interval <= per_s.interval:
         return [per_window]
     if per_window.limit / per_window.interval >= per_s.limit / per_s.interval:

@@ -100,6 +100,15 @@ def connect(settings: Settings) -> psycopg.Connection:
 _ensured: set[tuple[str, str, int, str]] = set()
 
 
+def locked_ddl(conn: psycopg.Connection, *statements: str) -> None:
+    """Run DDL under the staging DDL lock: concurrent CREATE ... IF NOT EXISTS can still collide."""
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(%s)", (_DDL_LOCK_KEY,))
+        conn.execute("create schema if not exists staging")
+        for statement in statements:
+            conn.execute(statement)
+
+
 def ensure_staging(conn: psycopg.Connection, settings: Settings | None = None) -> None:
     """Create schema ``staging``, every entity table and the state table (idempotent, concurrency-safe)."""
     info = conn.info
@@ -113,6 +122,7 @@ def ensure_staging(conn: psycopg.Connection, settings: Settings | None = None) -
             conn.execute(e.staging_ddl())
         conn.execute(STATE_DDL)
         conn.execute(SEEN_DDL)
+        conn.execute(SOURCE_DDL)
     _ensured.add(key)
 
 
@@ -335,7 +345,7 @@ def recorded_source(conn: psycopg.Connection) -> tuple[str, str, datetime] | Non
 def check_source(conn: psycopg.Connection, settings: Settings) -> None:
     """Record the source of a fresh staging; refuse a run that would mix simulator and real-API rows."""
     kind, detail = source_of(settings)
-    conn.execute(SOURCE_DDL)
+    ensure_staging(conn)
     recorded = recorded_source(conn)
     if recorded is None:
         conn.execute(

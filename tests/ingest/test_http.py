@@ -21,7 +21,7 @@ from osspulse.ingest.http import (
     github_client,
     parse_link,
 )
-from osspulse.ingest.limits import PauseGate, PyPIStatsLimiter
+from osspulse.ingest.limits import PauseGate, PyPIStatsLimiter, pypistats_rates
 from osspulse.settings import Settings
 
 TOKEN = "ghp_unitTESTtoken000000000000000000000"
@@ -153,6 +153,7 @@ def test_pypistats_budget_allows_5_a_second_and_n_per_window():
         sent.append(time.monotonic() - started)
     assert sent[4] < 0.5 <= sent[5]  # the 6th waits for the next second
     assert sent[8] >= 1.9  # the 9th waits for the first to leave the 2 s window
+    assert pypistats_rates(settings)[1].interval == 2000 * 1.05 + 250  # with a margin for slow sends
 
 
 def test_secondary_limits_back_off_exponentially_and_pause_every_worker():

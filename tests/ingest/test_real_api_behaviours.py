@@ -150,6 +150,7 @@ def test_four_processes_share_one_pypistats_budget(tmp_path, scratch_db):
             "OSSPULSE_PG_STAGING_DB": scratch_db.pg_staging_db,
             "OSSPULSE_PYPISTATS_REQUESTS_PER_MINUTE": str(budget),
             "OSSPULSE_PYPISTATS_WINDOW_S": str(window),
+            "OSSPULSE_GITHUB_SECONDARY_WAIT_S": "1",  # a refused request would not wait a minute
         }
         cmd = [
             sys.executable,
