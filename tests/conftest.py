@@ -1,4 +1,7 @@
-"""Shared fixtures. Integration tests run against the real native stack (started once per session)."""
+"""Shared fixtures. Integration tests run against a real native stack of their own (started once per
+session): its own state directory (``.osspulse-test``) and its own ports (the configured ones +
+``OSSPULSE_TEST_PORT_OFFSET``, default 20000), so a developer's stack, its data and its Airflow
+connections are never touched by the tests, whether it runs or not."""
 
 from __future__ import annotations
 
@@ -15,9 +18,13 @@ import pytest
 from psycopg import sql
 
 from osspulse.settings import Settings, get_settings
+from tests.helpers import use_the_test_stack
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DEMO_LOAD_DATE = date(2026, 11, 20)
+
+
+use_the_test_stack()
 
 
 def _test_github_token() -> None:
@@ -47,6 +54,29 @@ def _airflow_environment() -> None:
 
 
 _airflow_environment()
+
+
+SERVICE_MARKERS = ("integration", "e2e", "browser", "faults")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--suite",
+        choices=("fast", "all"),
+        default="fast",
+        help="fast (default): only tests that need no service; all: the whole suite (make test)",
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A bare `pytest` runs the fast tier; `make test` passes --suite=all; an explicit -m decides alone."""
+    if config.getoption("--suite") == "all" or config.getoption("markexpr"):
+        return
+    slow = [i for i in items if any(i.get_closest_marker(m) for m in SERVICE_MARKERS)]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [i for i in items if i not in slow]
 
 
 @pytest.fixture(scope="session")

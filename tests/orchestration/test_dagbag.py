@@ -7,13 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from osspulse.orchestration.dag_ids import INGEST, LOAD, PIPELINE_DAGS, TRANSFORM
+
 DAGS = Path(__file__).resolve().parents[2] / "dags"
-EXPECTED = {"ingest_github", "ingest_pypi", "load_iceberg", "transform_dbt", "maintain_lakehouse"}
 
 
 @pytest.fixture(scope="module")
-def dagbag():
+def dagbag(settings):
     from airflow.dag_processing.dagbag import DagBag
+
+    from osspulse.orchestration.tasks import ensure_dbt_manifest
+
+    ensure_dbt_manifest(settings)  # transform_dbt renders from it (dbt parse: no database needed)
 
     return DagBag(dag_folder=str(DAGS), known_pools={"default_pool", "github_api", "pypi_api"})
 
@@ -28,9 +33,8 @@ def test_one_dag_per_file_named_like_the_file(dagbag):
     assert {p.stem for p in DAGS.glob("*.py")} == set(dagbag.dags)
 
 
-def test_expected_dags_exist(dagbag):
-    missing = EXPECTED - set(dagbag.dags)
-    assert not missing, missing
+def test_the_dag_folder_holds_exactly_the_pipeline_dags(dagbag):
+    assert set(dagbag.dags) == set(PIPELINE_DAGS)
 
 
 def test_every_dag_has_tags_owner_retries_and_docs(dagbag):
@@ -42,25 +46,21 @@ def test_every_dag_has_tags_owner_retries_and_docs(dagbag):
         assert dag.default_args.get("retries", 0) >= 1, f"{dag_id} default retries"
 
 
-def test_ingest_dags_are_daily_mapped_pooled_and_single_run(dagbag):
-    for dag_id, pool, mapped in (
-        ("ingest_github", "github_api", "ingest_repo"),
-        ("ingest_pypi", "pypi_api", "ingest_package"),
+def test_ingest_is_daily_single_run_and_maps_repos_and_packages_on_their_pools(dagbag):
+    dag = dagbag.dags[INGEST]
+    assert dag.max_active_runs == 1
+    assert dag.timetable.description == "At 00:00"  # daily, UTC
+    for mapped, pool, entity in (
+        ("ingest_repo", "github_api", "staging.github_commits"),
+        ("ingest_package", "pypi_api", "staging.pypi_downloads"),
     ):
-        dag = dagbag.dags[dag_id]
-        assert dag.max_active_runs == 1
-        assert dag.timetable.description == "At 00:00"  # daily, UTC
         task = dag.get_task(mapped)
         assert task.pool == pool
         assert type(task).__name__.endswith("MappedOperator")  # dynamic task mapping
-        assert (
-            {a.name for a in task.outlets} >= {"staging.github_commits"}
-            if dag_id == "ingest_github"
-            else True
-        )
+        assert entity in {a.name for a in task.outlets}
 
 
-def test_assets_link_ingest_to_load_to_transform(dagbag):
+def test_assets_make_one_load_and_one_transform_per_batch(dagbag):
     from osspulse.orchestration.assets import GOLD, RAW, RAW_BATCH, STAGING, STAGING_BATCH
 
     produced = {}
@@ -68,12 +68,12 @@ def test_assets_link_ingest_to_load_to_transform(dagbag):
         for t in dag.tasks:
             for asset in t.outlets:
                 produced.setdefault(asset.name, set()).add(dag_id)
-    assert produced[STAGING_BATCH["github"].name] == {"ingest_github"}
-    assert produced[STAGING_BATCH["pypi"].name] == {"ingest_pypi"}
-    assert produced[RAW_BATCH.name] == {"load_iceberg"}
-    assert {produced[a.name].pop() for a in STAGING.values()} == {"ingest_github", "ingest_pypi"}
-    assert all(produced[a.name] == {"load_iceberg"} for a in RAW.values())
-    assert produced[GOLD.name] == {"transform_dbt"}
+    assert produced[STAGING_BATCH.name] == {INGEST}
+    assert [t.task_id for t in dagbag.dags[INGEST].tasks if STAGING_BATCH in t.outlets] == ["publish_batch"]
+    assert produced[RAW_BATCH.name] == {LOAD}
+    assert all(produced[a.name] == {INGEST} for a in STAGING.values())
+    assert all(produced[a.name] == {LOAD} for a in RAW.values())
+    assert produced[GOLD.name] == {TRANSFORM}
 
     def names(condition) -> set[str]:  # an Asset, or AssetAny/AssetAll of conditions
         nested = getattr(condition, "objects", None)
@@ -82,59 +82,56 @@ def test_assets_link_ingest_to_load_to_transform(dagbag):
     def consumed(dag_id: str) -> set[str]:
         return names(dagbag.dags[dag_id].timetable.asset_condition)
 
-    assert consumed("load_iceberg") == {"staging.github", "staging.pypi"}
-    assert consumed("transform_dbt") == {"lake.raw"}
+    assert consumed(LOAD) == {STAGING_BATCH.name}  # one batch asset: one load run per batch
+    assert consumed(TRANSFORM) == {RAW_BATCH.name}
 
 
-def test_transform_dbt_has_a_task_per_model_and_its_tests(dagbag):
+def test_transform_dbt_runs_one_dbt_build_that_a_task_per_model_watches(dagbag):
     import json
 
     manifest = json.loads((DAGS.parent / "dbt_project" / "target" / "manifest.json").read_text())
+    dag = dagbag.dags[TRANSFORM]
+    producer = dag.get_task("dbt.dbt_producer_watcher")
+    # one `dbt build`: dbt itself runs each test after every model it reads (relationships included)
+    assert type(producer).__name__ == "DbtProducerWatcherOperator" and producer.base_cmd == ["build"]
     models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
-    tasks = {t.task_id for t in dagbag.dags["transform_dbt"].tasks}
-    assert {f"dbt.{m}.run" for m in models} <= tasks
+    tasks = dag.task_dict
+    assert {f"dbt.{m}.run" for m in models} <= set(tasks)
     tested = {
-        n["attached_node"].split(".")[-1] for n in manifest["nodes"].values() if n["resource_type"] == "test"
+        n["attached_node"].split(".")[-1]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "test" and n.get("attached_node")
     }
-    assert {f"dbt.{m}.test" for m in tested if m in models} <= tasks
-    assert "source_freshness" in tasks and "record_health" in tasks
+    assert {f"dbt.{m}.test" for m in tested if m in models} <= set(tasks)
+    watchers = [t for t in dag.tasks if type(t).__name__.endswith("WatcherOperator") and t is not producer]
+    assert watchers and all(t.deferrable for t in watchers)  # they wait in the triggerer, not in a slot
+    assert "record_health" in tasks and "all_built" in tasks
 
 
-def test_a_test_reading_two_models_runs_after_both_are_built(dagbag):
-    """On an empty lake, a relationships test inside one model's test task would read a missing table."""
+def test_a_stale_source_holds_back_only_the_models_that_read_it(dagbag):
+    """Freshness runs first in the producer; each source with freshness has a task upstream of its readers."""
     import json
 
     manifest = json.loads((DAGS.parent / "dbt_project" / "target" / "manifest.json").read_text())
-    dag = dagbag.dags["transform_dbt"]
-    multi = [
-        n
-        for n in manifest["nodes"].values()
-        if n["resource_type"] == "test"
-        and len([d for d in n["depends_on"]["nodes"] if d.startswith("model.")]) > 1
-    ]
-    assert multi, "the project has relationships tests"
-    for node in multi:
-        task = dag.get_task(f"dbt.{node['name']}_test")
-        parents = {d.split(".")[-1] for d in node["depends_on"]["nodes"] if d.startswith("model.")}
-        upstream = task.get_flat_relative_ids(upstream=True)
-        assert {f"dbt.{p}.run" for p in parents} <= upstream, node["name"]
-        # and no model's own test task runs it
-        for p in parents:
-            if f"dbt.{p}.test" in dag.task_dict:
-                exclude = dag.get_task(f"dbt.{p}.test").exclude or []
-                excluded = " ".join([exclude] if isinstance(exclude, str) else exclude).split()
-                assert node["name"] in excluded
-    assert set(dag.get_task("all_built").upstream_task_ids) >= {f"dbt.{multi[0]['name']}_test"}
+    dag = dagbag.dags[TRANSFORM]
+    for source in manifest["sources"].values():
+        if not (source.get("freshness") or {}).get("error_after", {}).get("count"):
+            continue
+        task = dag.get_task(f"dbt.{source['source_name']}_{source['name']}_source")
+        readers = {
+            n["name"]
+            for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and source["unique_id"] in n["depends_on"]["nodes"]
+        }
+        assert {f"dbt.{r}.run" for r in readers} <= task.downstream_task_ids, source["name"]
 
 
-def test_load_iceberg_submits_one_spark_job_per_entity(dagbag):
-    from osspulse.entities import ENTITIES
-
-    dag = dagbag.dags["load_iceberg"]
-    submits = {t.task_id: t for t in dag.tasks if type(t).__name__ == "SparkSubmitOperator"}
-    assert set(submits) == {f"load_{e.name}" for e in ENTITIES}
-    assert {t.pool for t in submits.values()} == {"spark"}  # bounded JVMs on a small machine
-    assert all(t.application.endswith("spark_jobs/load_raw.py") for t in submits.values())
+def test_load_iceberg_submits_one_spark_application_for_every_entity(dagbag):
+    dag = dagbag.dags[LOAD]
+    submits = [t for t in dag.tasks if type(t).__name__ == "SparkSubmitOperator"]
+    assert [t.task_id for t in submits] == ["load_raw"]  # one JVM start per load run
+    assert submits[0].pool == "spark"
+    assert submits[0].application.endswith("spark_jobs/load_raw.py")
 
 
 def test_no_dag_file_does_io_or_trigger_chains_at_top_level():
