@@ -113,8 +113,8 @@ def ensure_staging(conn: psycopg.Connection, settings: Settings | None = None) -
     """Create schema ``staging``, every entity table and the state table (idempotent, concurrency-safe)."""
     info = conn.info
     key = (info.host, info.dbname, info.port, info.user)
-    if key in _ensured:
-        return
+    if key in _ensured and conn.execute("select to_regclass('staging._ingest_source')").fetchone()[0]:
+        return  # (checked: a reset may have dropped the schema since)
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (_DDL_LOCK_KEY,))
         conn.execute("create schema if not exists staging")
