@@ -9,6 +9,7 @@ import-git`) and the generator's merge-commit repository (long-lived branches, a
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,8 +18,28 @@ import pytest
 from osspulse.tracked import Tracked
 from osspulse_sim.generate import DEFAULT_END_DATE, generate
 from osspulse_sim.gitimport import dataset_from_history
-from osspulse_sim.replay import replay_repo
+from osspulse_sim.replay import Replay, replay_repo
 from tests.ingest.helpers import fast
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+
+def _record(name: str, result: Replay) -> None:
+    """Keep the replay's figures (artifacts/replay-<name>.json): requests and commits per day."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    daily = slice(1, None)
+    figures = {
+        "days": len(result.days),
+        "backfill_requests": result.requests[0],
+        "daily_requests": sum(result.requests[daily]),
+        "daily_minimum": sum(result.minimum[daily]),
+        "new_commits": sum(result.new[daily]),
+        "found": sum(result.found[daily]),
+        "missed_by_since_bookmark": sum(result.older[daily]),
+        "tombstoned": result.tombstoned,
+    }
+    (ARTIFACTS / f"replay-{name}.json").write_text(json.dumps(figures, indent=2))
+
 
 pytestmark = pytest.mark.integration
 
@@ -29,6 +50,7 @@ def test_replay_of_a_real_merge_commit_history(tmp_path, scratch_db):
     data = tmp_path / "click"
     meta = dataset_from_history(CLICK, data, "pallets/click")
     result = replay_repo(fast(scratch_db), data, "pallets/click", date.fromisoformat(meta["start"]), 45)
+    _record("click", result)
     assert len(result.days) == 45
     assert sum(result.older[1:]) > 10  # merges brought commits older than the previous run
     assert result.found == result.new
@@ -42,6 +64,7 @@ def test_replay_of_the_generated_merge_repository_with_a_force_push(tmp_path, sc
     generate(data, tracked=Tracked(repos=("delta-io/delta",), packages=()))
     first = DEFAULT_END_DATE - timedelta(days=34)
     result = replay_repo(fast(scratch_db), data, "delta-io/delta", first, 35)
+    _record("generated", result)
     assert result.tombstoned == 2  # the two commits the force-push rewrote
     assert sum(result.older[1:]) > 3 and result.found == result.new
     assert sum(result.requests[1:]) <= sum(result.minimum[1:]) + 6
