@@ -78,7 +78,8 @@ def warn_without_token(settings: Settings, token: str | None, repos: int) -> str
     least = REQUESTS_PER_REPO_RUN * repos
     message = (
         f"no GITHUB_TOKEN: GitHub allows {ANONYMOUS_PER_HOUR} requests an hour without one, and counts 304s "
-        f"too; {repos} repositories need at least {least} requests a day "
+        f"too; {repos} {'repository needs' if repos == 1 else 'repositories need'} at least {least} "
+        "requests a day "
         f"(about {least / ANONYMOUS_PER_HOUR:.1f} hours of quota), a first backfill one per 100 commits, "
         "issues and comments plus one per pull request: hours to days. Set GITHUB_TOKEN (5,000 requests "
         "an hour)."
@@ -221,6 +222,10 @@ def ingest_repo(
         raise ValueError(f"{repo!r} is not a GitHub repository name (owner/name, e.g. apache/iceberg)")
     report = IngestReport("github", repo, load_date)
     own_client = client is None
+    if own_client:  # an Airflow task: one repository per process
+        warn_without_token(
+            settings, token if token is not None else settings.github_token.get_secret_value(), 1
+        )
     client = client or github_client(settings, token)
     log.info("%s: ingesting (load_date %s)", repo, load_date)
     try:
