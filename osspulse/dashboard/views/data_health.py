@@ -17,7 +17,7 @@ STALE_AFTER_HOURS = 36
 def render() -> None:
     s = data.settings()
     st.title("Data health")
-    docs = f"http://{s.bind_host}:{s.docs_port}"
+    docs = s.docs_url
     st.markdown(
         f"[dbt docs]({docs}) (models, tests, lineage; served by `osspulse docs`) · "
         f"[Airflow]({s.airflow_url}) (DAG runs, logs)"
