@@ -107,7 +107,7 @@ def trino_etc(
     directories default to the image's layout (other values let the same files run from a tarball).
     """
     from osspulse.stack import configs, security
-    from osspulse.stack.services import TRINO_RULES
+    from osspulse.stack.configs import TRINO_RULES
 
     if role not in TRINO_ROLES:
         raise ValueError(f"unknown Trino role {role!r}: one of {', '.join(TRINO_ROLES)}")

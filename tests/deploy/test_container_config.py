@@ -68,7 +68,7 @@ def test_native_trino_writes_what_the_shared_renderers_produce(native, tmp_path,
     for rel in ("catalog/lake.properties", "catalog/staging.properties", "password-authenticator.properties"):
         assert (etc / rel).read_text() == docker[rel], rel
     assert (etc / "access-control.properties").read_text() == configs.trino_access_control_properties(
-        services.TRINO_RULES
+        configs.TRINO_RULES
     )
     native_lines = set((etc / "config.properties").read_text().splitlines())
     docker_lines = set(docker["config.properties"].splitlines())
@@ -116,7 +116,7 @@ def test_container_trino_files_come_from_the_renderers(container):
         assert files["catalog/lake.properties"] == configs.trino_lake_catalog(s)
         assert files["catalog/staging.properties"] == configs.trino_staging_catalog(s)
         assert files["jvm.config"].splitlines() == configs.trino_jvm_options(s)
-        assert files["rules.json"] == services.TRINO_RULES.read_text()
+        assert files["rules.json"] == configs.TRINO_RULES.read_text()
         assert props(files["access-control.properties"])["security.config-file"] == "/etc/trino/rules.json"
         config = props(files["config.properties"])
         # nodes talk over HTTP inside the network (shared secret); clients use HTTPS on the published port
