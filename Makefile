@@ -89,6 +89,10 @@ bench-dbt: ## dbt full refresh vs incremental after one new day, 20 repos x 1 ye
 bench-e2e: ## trigger -> fresh gold through Airflow per stage, backfill and one incremental day; peak stack RSS
 	@$(BIN)/python -m osspulse_dev.bench.e2e
 
+.PHONY: bench-scaling
+bench-scaling: ## one daily run for 1, 10 and 100 tracked repositories through Airflow: requests, rows, wall per stage
+	@$(BIN)/python -m osspulse_dev.bench.scaling
+
 .PHONY: test-faults
 test-faults: ## only the fault suite (API, process and data faults; gold must equal a clean run)
 	@$(PYTEST) -v -m faults --timeout=1800 --junitxml=artifacts/junit-faults.xml
