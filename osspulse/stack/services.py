@@ -340,8 +340,9 @@ class Trino(Service):
             return False, "unreadable /v1/info"
         if starting:
             return False, "starting"
-        # "not starting" comes a few seconds before the node can run a query ("No nodes available")
-        error = self.query_error("select 1")
+        # "not starting" comes a few seconds before a node is registered to run a query's splits ("No
+        # nodes available"; `select 1` runs on the coordinator without one): divide by the active nodes
+        error = self.query_error("select 1 / count(*) from system.runtime.nodes where state = 'active'")
         return error is None, "active" if error is None else f"active, but a query fails: {error}"
 
     def query_error(self, sql: str, timeout: float = 10.0) -> str | None:
