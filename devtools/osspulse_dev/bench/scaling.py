@@ -58,7 +58,7 @@ def _loaded_rows(s: Settings, load_date: Any) -> tuple[int, int]:
     with trino.connect(s) as conn:  # the ETL role reads lake.ops
         cur = conn.cursor()
         cur.execute(
-            "select coalesce(sum(case when window_start = date ? then rows_written end), 0),"
+            "select coalesce(sum(case when window_start = ? then rows_written end), 0),"
             " coalesce(sum(rows_written), 0) from ops.load_audit where namespace = 'raw'",
             [load_date],
         )
