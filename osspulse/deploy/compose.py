@@ -43,10 +43,13 @@ AIRFLOW_API_SERVER = "airflow-api-server"
 SPARK_MASTER = "spark-master"
 SPARK_WORKER = "spark-worker"
 STREAMLIT = "streamlit"
+FAKE_API = "fake-api"
 #: Long-running services of the app image, started by ``osspulse compose serve``.
-SERVED = (*(f"airflow-{c}" for c in AIRFLOW_COMPONENTS), SPARK_MASTER, SPARK_WORKER, STREAMLIT)
+SERVED = (*(f"airflow-{c}" for c in AIRFLOW_COMPONENTS), SPARK_MASTER, SPARK_WORKER, STREAMLIT, FAKE_API)
 #: One-shot jobs of the app image, run by ``osspulse compose init``.
 INIT_JOBS = ("db", "bucket", "airflow")
+#: Where the demo's dataset is mounted (docker/compose.demo.yml), as the simulator serves it.
+DEMO_DATA = Path("/var/lib/osspulse/demo-data")
 
 # --- the trinodb/trino image's layout --------------------------------------------------------------------
 TRINO_ETC = Path("/etc/trino")
@@ -168,10 +171,11 @@ def spark_master_address(s: Settings) -> tuple[str, int]:
     return parts.hostname, parts.port or 7077
 
 
-def airflow_env(s: Settings, airflow_home: Path) -> dict[str, str]:
+def airflow_env(s: Settings, airflow_home: Path, public_url: str | None = None) -> dict[str, str]:
     """The native Airflow environment, with the execution API on the api-server's container.
 
-    The public URL is what a browser on the Docker host uses (the ports are published there).
+    ``public_url`` is the api-server's address as a browser on the Docker host sees it (its published
+    port); compose passes it as ``AIRFLOW__API__BASE_URL``.
     """
     from osspulse.stack import configs
 
@@ -179,8 +183,49 @@ def airflow_env(s: Settings, airflow_home: Path) -> dict[str, str]:
         s,
         airflow_home=airflow_home,
         api_server_host=AIRFLOW_API_SERVER,
-        public_url=f"http://localhost:{s.airflow_port}",
+        public_url=public_url or f"http://localhost:{s.airflow_port}",
     )
+
+
+#: The standalone cluster's properties, for the daemons and for every driver (spark-submit reads
+#: ``$SPARK_CONF_DIR/spark-defaults.conf``): every connection authenticated with the shared secret, no killing
+#: of applications from the web UI, no REST submission server. A file (mode 600) keeps the secret off every
+#: command line; the workers hand it to their executors in the environment.
+SPARK_CLUSTER_PROPERTIES = {
+    "spark.authenticate": "true",
+    "spark.ui.killEnabled": "false",
+    "spark.master.rest.enabled": "false",
+}
+#: the services that run Spark: the daemons, and the scheduler whose tasks run the drivers
+SPARK_SERVICES = (SPARK_MASTER, SPARK_WORKER, "airflow-scheduler")
+
+
+def spark_conf_dir(s: Settings) -> Path:
+    return s.state_dir / "spark-conf"
+
+
+def spark_defaults(s: Settings) -> str:
+    """``spark-defaults.conf`` of the cluster (contains the secret: write it with mode 600)."""
+    secret = s.spark_auth_secret.get_secret_value()
+    if not secret or secret == "change-me":
+        raise ComposeError(
+            "no Spark authentication secret: set OSSPULSE_SPARK_AUTH_SECRET in .env (make setup writes one); "
+            "docker-compose.yml passes it to the Spark master, the workers and the scheduler"
+        )
+    lines = [f"{key} {value}" for key, value in SPARK_CLUSTER_PROPERTIES.items()]
+    return "\n".join([*lines, f"spark.authenticate.secret {secret}", ""])
+
+
+def write_spark_conf(s: Settings) -> Path:
+    directory = spark_conf_dir(s)
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    target = directory / "spark-defaults.conf"
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".spark-defaults.")  # created with mode 600
+    with os.fdopen(fd, "w") as out:
+        out.write(spark_defaults(s))
+    os.replace(tmp, target)
+    return target
 
 
 def service_process(
@@ -190,33 +235,50 @@ def service_process(
     from osspulse.stack import services
 
     # Unlike the native runner, keep OSSPULSE_*: it is how the tasks and the dashboard in this container
-    # get the container's addresses (there is no .env file in the image).
+    # get the container's addresses and the secrets compose gave this service (there is no .env file).
     base = {**environ, "TZ": "UTC"}
     if service.startswith("airflow-") and service.removeprefix("airflow-") in AIRFLOW_COMPONENTS:
-        airflow = services.Airflow(s, component=service.removeprefix("airflow-"))
-        return airflow.command(), {**base, **airflow_env(s, airflow.home)}
+        component = service.removeprefix("airflow-")
+        airflow = services.Airflow(s, component=component)
+        env = airflow_env(s, airflow.home, environ.get("AIRFLOW__API__BASE_URL"))
+        if component != "scheduler":
+            # Connections are for tasks, which run in the scheduler's container (LocalExecutor); the other
+            # components do not get the credentials they would carry.
+            env = {k: v for k, v in env.items() if not k.startswith("AIRFLOW_CONN_")}
+        else:  # the load tasks' drivers join the authenticated cluster
+            env["SPARK_CONF_DIR"] = str(spark_conf_dir(s))
+        return airflow.command(), {**base, **env}
     if service == STREAMLIT:
         return services.Streamlit(s).command(), base
+    if service == FAKE_API:
+        data = environ.get("OSSPULSE_FAKE_API_DATA") or str(DEMO_DATA)
+        argv = ["osspulse", "fake-api", "serve", "--data", data, "--host", s.bind_host]
+        return [*argv, "--port", str(s.fake_api_port)], base
     if service in (SPARK_MASTER, SPARK_WORKER):
-        spark_class = str(Path(sys.executable).parent / "spark-class")
-        env = {
-            **base,
-            "JAVA_HOME": str(s.resolve_spark_java_home()),
-            "SPARK_HOME": _pyspark_home(),  # else spark-class asks whichever python3 is first on PATH
-            "PYSPARK_PYTHON": sys.executable,
-            "SPARK_DAEMON_JAVA_OPTS": "-Duser.timezone=UTC",
-        }
-        if service == SPARK_MASTER:
-            host, port = spark_master_address(s)
-            webui = environ.get("SPARK_MASTER_WEBUI_PORT", str(SPARK_MASTER_WEBUI_PORT))
-            cls = "org.apache.spark.deploy.master.Master"
-            return [spark_class, cls, "--host", host, "--port", str(port), "--webui-port", webui], env
-        spark_master_address(s)  # validate
-        webui = environ.get("SPARK_WORKER_WEBUI_PORT", str(SPARK_WORKER_WEBUI_PORT))
-        work_dir = environ.get("SPARK_WORKER_DIR", str(SPARK_WORK_DIR))
-        cls = "org.apache.spark.deploy.worker.Worker"
-        return [spark_class, cls, s.spark_master, "--work-dir", work_dir, "--webui-port", webui], env
+        return _spark_daemon(s, service, base)
     raise ComposeError(f"unknown service {service!r}: one of {', '.join(SERVED)}")
+
+
+def _spark_daemon(s: Settings, service: str, base: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    spark_class = str(Path(sys.executable).parent / "spark-class")
+    env = {
+        **base,
+        "JAVA_HOME": str(s.resolve_spark_java_home()),
+        "SPARK_HOME": _pyspark_home(),  # else spark-class asks whichever python3 is first on PATH
+        "SPARK_CONF_DIR": str(spark_conf_dir(s)),
+        "PYSPARK_PYTHON": sys.executable,
+        "SPARK_DAEMON_JAVA_OPTS": "-Duser.timezone=UTC",
+    }
+    if service == SPARK_MASTER:
+        host, port = spark_master_address(s)
+        webui = base.get("SPARK_MASTER_WEBUI_PORT", str(SPARK_MASTER_WEBUI_PORT))
+        cls = "org.apache.spark.deploy.master.Master"
+        return [spark_class, cls, "--host", host, "--port", str(port), "--webui-port", webui], env
+    spark_master_address(s)  # validate
+    webui = base.get("SPARK_WORKER_WEBUI_PORT", str(SPARK_WORKER_WEBUI_PORT))
+    work_dir = base.get("SPARK_WORKER_DIR", str(SPARK_WORK_DIR))
+    cls = "org.apache.spark.deploy.worker.Worker"
+    return [spark_class, cls, s.spark_master, "--work-dir", work_dir, "--webui-port", webui], env
 
 
 def _pyspark_home() -> str:
@@ -234,6 +296,8 @@ def serve(s: Settings, service: str) -> None:
     """Replace this process by ``service``: it becomes the container's main process and gets its signals."""
     check_container_settings(s)
     argv, env = service_process(s, service, os.environ)
+    if service in SPARK_SERVICES:
+        write_spark_conf(s)
     if service.startswith("airflow-"):
         from osspulse.stack import services
 
@@ -258,6 +322,9 @@ def health(s: Settings, service: str, environ: Mapping[str, str] | None = None) 
         return services.Airflow(via_api, component=service.removeprefix("airflow-")).health()
     if service == STREAMLIT:
         return services.Streamlit(s).health()
+    if service == FAKE_API:
+        ok, _ = services.http_ok(f"http://{s.bind_host}:{s.fake_api_port}/_sim/stats")
+        return ok, "serving" if ok else "not answering"
     if service == SPARK_MASTER:
         port = environ.get("SPARK_MASTER_WEBUI_PORT", str(SPARK_MASTER_WEBUI_PORT))
         ok, body = services.http_ok(f"http://127.0.0.1:{port}/json/")
@@ -314,6 +381,14 @@ def init_airflow(s: Settings) -> None:
         subprocess.run([airflow, "pools", "import", pools.name], env=env, check=True)  # noqa: S603
 
 
+def manifest(s: Settings) -> None:
+    """The dbt manifest ``transform_dbt`` is rendered from, made at image build time (see the Dockerfile)."""
+    from osspulse.orchestration.tasks import ensure_dbt_manifest
+
+    made = ensure_dbt_manifest(s)
+    log.info("dbt manifest %s", "written" if made else "up to date")
+
+
 # --- CLI --------------------------------------------------------------------------------------------------
 
 
@@ -336,6 +411,30 @@ def _init(args: argparse.Namespace) -> int:
     from osspulse.settings import get_settings
 
     init(get_settings(), args.job)
+    return 0
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from osspulse.settings import get_settings
+
+    manifest(get_settings())
+    return 0
+
+
+def _pipeline(args: argparse.Namespace) -> int:
+    """On the Docker host: one pipeline pass through the compose deployment's Airflow (make compose-demo)."""
+    from osspulse import pipeline
+    from osspulse.deploy.project import host_settings
+    from osspulse.settings import get_settings
+
+    s = host_settings(get_settings())
+    times = pipeline.run_pipeline(s)
+    for table, count in pipeline.check_gold(s).items():
+        print(f"  gold.{table:<34} {count:>9,}")
+    print(
+        f"pipeline through {s.airflow_url}: ingest {times.ingest_s:.0f}s, load {times.load_s:.0f}s, "
+        f"transform {times.transform_s:.0f}s (total {times.total_s:.0f}s)"
+    )
     return 0
 
 
@@ -369,6 +468,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     init_cmd = actions.add_parser("init", help="a one-shot job: db, bucket or airflow (idempotent)")
     init_cmd.add_argument("job", choices=INIT_JOBS)
     init_cmd.set_defaults(func=_init)
+
+    manifest_cmd = actions.add_parser("manifest", help="write the dbt manifest (image build step)")
+    manifest_cmd.set_defaults(func=_manifest)
+
+    pipeline_cmd = actions.add_parser(
+        "pipeline", help="on the Docker host: one pipeline pass through the deployment's Airflow"
+    )
+    pipeline_cmd.set_defaults(func=_pipeline)
 
     serve_cmd = actions.add_parser("serve", help="run a long-running service of the app image")
     serve_cmd.add_argument("service", choices=SERVED)
