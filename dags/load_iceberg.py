@@ -1,19 +1,19 @@
 """
 ### load_iceberg
 
-Staging (Postgres) -> `lake.raw.<entity>` (Iceberg on MinIO, partitioned by `load_date`), one
-`spark-submit` of `spark_jobs/load_raw.py` per entity. Each load replaces exactly the rows of its
-load-date window, so reruns and overlapping windows never duplicate; it writes an audit row to
-`lake.raw._load_audit` and unparseable payloads to `lake.raw._rejects`.
+Staging (Postgres) -> `lake.raw.<entity>` (Iceberg on MinIO, partitioned by `load_date`): one Spark
+application (`spark_jobs/load_raw.py`) for every entity of the batch, so the JVM starts once per run.
+Each entity's load replaces exactly the rows of its load-date window, so reruns and overlapping windows
+never duplicate; it writes an audit row to `lake.ops.load_audit` and unparseable payloads to
+`lake.ops.load_rejects`. The application loads every entity even when one fails, then fails naming each.
 
-* Scheduled on the `staging.github` / `staging.pypi` batch assets; `plan` turns the triggering
-  events into the entities and the window (their load dates). `choose` skips the entities of a
-  source that did not run.
+* Scheduled on the `staging` batch asset that `ingest` publishes; `plan` turns the triggering events
+  into the entities and the window (their load dates; batches that queued up while a load ran are
+  loaded together).
 * Manual runs: `{"start": "2026-11-01", "end": "2026-11-08", "entities": ["github_commits"]}`
   (empty entities = all). Backfills of past days work the same way.
-* Each load publishes `lake.raw.<entity>`; `publish_batch` publishes `lake.raw`, which schedules
-  `transform_dbt`. Spark runs in local mode natively, on the standalone cluster in Docker Compose
-  (the `osspulse_spark` connection).
+* Publishes `lake.raw.<entity>` and `lake.raw`, which schedules `transform_dbt`. Spark runs in local mode
+  natively, on the standalone cluster in Docker Compose (the `osspulse_spark` connection).
 """
 
 from __future__ import annotations
@@ -25,20 +25,20 @@ import pendulum
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import Param, dag, task
 
-from osspulse.entities import ENTITIES
 from osspulse.orchestration.assets import RAW, RAW_BATCH, STAGING_BATCH
+from osspulse.orchestration.dag_ids import LOAD
 
 SPARK_JOBS = Path(__file__).resolve().parents[1] / "spark_jobs"
 APPLICATION = str(SPARK_JOBS / "load_raw.py")
 DRIVER_JAVA_OPTIONS = (
     f"-Dlog4j2.configurationFile=file:{SPARK_JOBS / 'log4j2.properties'} -Duser.timezone=UTC"
 )
-PLAN = "{{ ti.xcom_pull(task_ids='plan') }}"
+PLAN = "ti.xcom_pull(task_ids='plan')"
 
 
 @dag(
-    dag_id="load_iceberg",
-    schedule=STAGING_BATCH["github"] | STAGING_BATCH["pypi"],
+    dag_id=LOAD,
+    schedule=STAGING_BATCH,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
@@ -64,47 +64,32 @@ def load_iceberg():
 
         return plan_load(context)
 
-    @task.branch
-    def choose(load_plan: dict) -> list[str]:
-        return [f"load_{name}" for name in load_plan["entities"]]
-
-    @task(outlets=[RAW_BATCH], trigger_rule="none_failed_min_one_success", retries=0)
+    @task(outlets=[RAW_BATCH], retries=0)
     def publish_batch(load_plan: dict, *, outlet_events=None) -> None:
         from osspulse.orchestration.tasks import raw_batch_extra
 
         outlet_events[RAW_BATCH].extra = raw_batch_extra(load_plan)
 
     load_plan = plan()
-    branches = choose(load_plan)
-    loads = [
-        SparkSubmitOperator(
-            task_id=f"load_{e.name}",
-            conn_id="osspulse_spark",
-            application=APPLICATION,
-            name=f"load_raw_{e.name}",
-            jars="{{ ti.xcom_pull(task_ids='plan')['jars'] }}",
-            conf={
-                "spark.driver.memory": "{{ ti.xcom_pull(task_ids='plan')['driver_memory'] }}",
-                "spark.driver.extraJavaOptions": DRIVER_JAVA_OPTIONS,
-                "spark.ui.enabled": "false",
-                "spark.ui.showConsoleProgress": "false",
-            },
-            pool="spark",
-            application_args=[
-                "--entity",
-                e.name,
-                "--start",
-                "{{ ti.xcom_pull(task_ids='plan')['start'] }}",
-                "--end",
-                "{{ ti.xcom_pull(task_ids='plan')['end'] }}",
-            ],  # fmt: skip
-            outlets=[RAW[e.name]],
-            doc_md=f"Load staging.{e.name} into lake.raw.{e.name} for the planned window. {e.description}",
-        )
-        for e in ENTITIES
-    ]
-    branches >> loads
-    loads >> publish_batch(load_plan)
+    load_raw = SparkSubmitOperator(
+        task_id="load_raw",
+        conn_id="osspulse_spark",
+        application=APPLICATION,
+        name="load_raw",
+        jars="{{ " + PLAN + "['jars'] }}",
+        conf={
+            "spark.driver.memory": "{{ " + PLAN + "['driver_memory'] }}",
+            "spark.driver.extraJavaOptions": DRIVER_JAVA_OPTIONS,
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
+        },
+        pool="spark",
+        application_args="{{ ['--start', " + PLAN + "['start'], '--end', " + PLAN + "['end'], "
+        "'--entity'] + " + PLAN + "['entities'] }}",
+        outlets=list(RAW.values()),
+        doc_md="Load the planned window of each planned staging table into lake.raw (one Spark application).",
+    )
+    load_plan >> load_raw >> publish_batch(load_plan)
 
 
 load_iceberg()

@@ -2,17 +2,17 @@
 ### transform_dbt
 
 dbt on Trino (`dbt_project/`): `lake.raw` -> `lake.bronze` -> `lake.silver` -> `lake.gold`, rendered by
-astronomer-cosmos as one Airflow task per model with its tests right after it, so a failing model or
-test is visible and retryable on its own. A test that reads two models (relationships) is its own
-task downstream of both.
+astronomer-cosmos in *watcher* mode: one task (`dbt_producer_watcher`) runs a single `dbt build` of the
+whole project (models, then their tests, `threads` at a time), and every model has a task that watches it
+and turns green, red or skipped with it, so a failing model or test is still visible on its own in the
+graph, without paying a dbt start-up per model.
 
 * Scheduled on the `lake.raw` asset that `load_iceberg` publishes after each load batch.
-* `source_freshness` runs `dbt source freshness` (the `loaded_at_field` of each raw source); a stale
-  source fails that task, visibly, without blocking the models.
-* `record_health` writes this run's test results and the latest DAG runs to `lake.gold`
-  (`dbt_test_results`, `pipeline_runs`) for the dashboard's Data health page, and regenerates the
-  dbt docs site (`osspulse docs`). It runs whatever happened upstream; `all_built` keeps the run red
-  when a model or test failed.
+* The producer first runs `dbt source freshness`: a source that is stale skips only the models that
+  read it (and what depends on them); the source's own task shows it.
+* `record_health` writes this run's dbt results (from `run_results.json`) and the latest DAG runs to
+  `lake.ops` for the dashboard's Data health page, and regenerates the dbt docs site. It runs whatever
+  happened upstream; `all_built` keeps the run red when a model or test failed.
 * Publishes `lake.gold` when every model and test passed.
 
 The DAG is rendered from `dbt_project/target/manifest.json`, which `osspulse stack up` (and any
@@ -27,23 +27,30 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import InvocationMode, LoadMode, TestBehavior
-from cosmos.operators.local import DbtSourceLocalOperator
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, SourceRenderingBehavior, TestBehavior
 
 from osspulse.orchestration.assets import GOLD, RAW_BATCH
+from osspulse.orchestration.dag_ids import TRANSFORM
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 DBT_ENV = "{{ ti.xcom_pull(task_ids='dbt_env') }}"
 PROFILE = ProfileConfig(
     profile_name="osspulse", target_name="lake", profiles_yml_filepath=DBT_PROJECT / "profiles.yml"
 )
-# dbt in the task's own process: one Python start-up per model instead of two
-EXECUTION = ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER)
-OPERATOR_ARGS = {"env": DBT_ENV, "append_env": True, "install_deps": False}
+# one `dbt build` in the producer task's own process; the per-model tasks only watch it
+EXECUTION = ExecutionConfig(execution_mode=ExecutionMode.WATCHER, invocation_mode=InvocationMode.DBT_RUNNER)
+OPERATOR_ARGS = {
+    "env": DBT_ENV,
+    "append_env": True,
+    "install_deps": False,
+    "poke_interval": 2,
+    # keeps run_results.json of the build for record_health (cosmos runs dbt in a temporary copy)
+    "callback": "osspulse.orchestration.tasks.keep_dbt_artifacts",
+}
 
 
 @dag(
-    dag_id="transform_dbt",
+    dag_id=TRANSFORM,
     schedule=RAW_BATCH,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
@@ -61,17 +68,6 @@ def transform_dbt():
 
         return dbt_environment()
 
-    freshness = DbtSourceLocalOperator(
-        task_id="source_freshness",
-        project_dir=DBT_PROJECT,
-        profile_config=PROFILE,
-        dbt_executable_path=EXECUTION.dbt_executable_path,
-        env=DBT_ENV,
-        append_env=True,
-        install_deps=False,
-        retries=0,
-    )
-
     models = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(
@@ -84,9 +80,7 @@ def transform_dbt():
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.AFTER_EACH,
-            # a relationships test reads two models: it runs as its own task once both are built,
-            # instead of inside the first parent's test task (where the other may not exist yet)
-            should_detach_multiple_parents_tests=True,
+            source_rendering_behavior=SourceRenderingBehavior.WITH_TESTS_OR_FRESHNESS,
             emit_datasets=False,
         ),
         operator_args=OPERATOR_ARGS,
@@ -103,7 +97,7 @@ def transform_dbt():
         """Runs only when every model and test passed (trigger rule all_success): publishes lake.gold."""
 
     env = dbt_env()
-    env >> [freshness, models]
+    env >> models
     models >> [record_health(), all_built()]
 
 

@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime
 import psycopg
 
 from osspulse.entities import ENTITIES
+from osspulse.orchestration.dag_ids import INGEST, LOAD, PIPELINE_DAGS, TRANSFORM
 from osspulse.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_DAGS = ("ingest_github", "ingest_pypi", "load_iceberg", "transform_dbt", "maintain_lakehouse")
 GOLD_TABLES = (
     "repo_activity_daily",
     "repo_activity_weekly",
@@ -36,8 +36,17 @@ GOLD_TABLES = (
 )
 
 
+DISPOSABLE_MARKER = "DISPOSABLE"
+
+
 class PipelineError(RuntimeError):
     pass
+
+
+def mark_disposable(s: Settings, reason: str) -> None:
+    """Mark a stack's state directory as one whose pipeline data may be reset (the tests' own stack)."""
+    s.state_dir.mkdir(parents=True, exist_ok=True)
+    (s.state_dir / DISPOSABLE_MARKER).write_text(reason + "\n")
 
 
 @dataclass
@@ -51,32 +60,36 @@ class StageTimes:
     runs: dict[str, int] = field(default_factory=dict)
 
 
-def run_pipeline(s: Settings, *, load_date: date | None = None, timeout: float = 2400.0) -> StageTimes:
-    """Trigger both ingests and wait for the Asset-driven load and transform; returns stage times."""
+def run_pipeline(
+    s: Settings, *, load_date: date | None = None, timeout: float = 2400.0, conf: dict | None = None
+) -> StageTimes:
+    """Trigger the ingest and wait for the Asset-driven load and transform; returns stage times.
+
+    ``conf`` adds params of the ingest run (repos, packages, sources).
+    """
     from osspulse.orchestration.airflow_api import AirflowClient
 
     times = StageTimes()
-    conf = {"load_date": load_date.isoformat()} if load_date else {}
+    conf = {**(conf or {}), **({"load_date": load_date.isoformat()} if load_date else {})}
     with AirflowClient(s) as api:
         api.wait_for_dags(list(PIPELINE_DAGS))
         for dag_id in PIPELINE_DAGS:
             api.unpause(dag_id)
         t0 = time.monotonic()
         since = datetime.now(UTC)
-        runs = [api.trigger("ingest_github", conf), api.trigger("ingest_pypi", conf)]
-        for run in runs:
-            api.wait(run.dag_id, run.run_id, timeout=timeout)
+        run = api.trigger(INGEST, conf)
+        api.wait(run.dag_id, run.run_id, timeout=timeout)
         times.ingest_s = time.monotonic() - t0
         log.info("ingest done in %.0fs; waiting for load_iceberg (Asset-driven)", times.ingest_s)
         t1 = time.monotonic()
-        loads = api.wait_settled("load_iceberg", since, timeout=timeout)
+        loads = api.wait_settled(LOAD, since, timeout=timeout)
         times.load_s = time.monotonic() - t1
         log.info("load done in %.0fs (%d runs); waiting for transform_dbt", times.load_s, len(loads))
         t2 = time.monotonic()
-        transforms = api.wait_settled("transform_dbt", since, timeout=timeout)
+        transforms = api.wait_settled(TRANSFORM, since, timeout=timeout)
         times.transform_s = time.monotonic() - t2
         times.total_s = time.monotonic() - t0
-        times.runs = {"load_iceberg": len(loads), "transform_dbt": len(transforms)}
+        times.runs = {LOAD: len(loads), TRANSFORM: len(transforms)}
     log.info(
         "pipeline: ingest %.0fs, load %.0fs, transform %.0fs, total %.0fs",
         times.ingest_s, times.load_s, times.transform_s, times.total_s,
@@ -84,8 +97,19 @@ def run_pipeline(s: Settings, *, load_date: date | None = None, timeout: float =
     return times
 
 
-def reset_pipeline_data(s: Settings) -> None:
-    """Empty staging (tables, bookmarks) and drop the lake's namespaces (Trino purges the files)."""
+def reset_pipeline_data(s: Settings, *, force: bool = False) -> None:
+    """Empty staging (tables, bookmarks) and drop the lake's namespaces (Trino purges the files).
+
+    Refused, naming what it would delete, unless the stack's state directory is marked disposable
+    (:func:`mark_disposable`: the tests' own stack) or ``force`` is given (an explicit user choice).
+    """
+    if not force and not (s.state_dir / DISPOSABLE_MARKER).is_file():
+        raise PipelineError(
+            f"refusing to delete the pipeline data of the stack in {s.state_dir}: Postgres staging "
+            f"(database {s.pg_staging_db} on port {s.pg_port}) and the lake namespaces raw, bronze, silver, "
+            "gold and ops. It is not a disposable (test) stack; pass force=True (or the command's --force) "
+            "if you really mean it"
+        )
     from osspulse.lake.trino import trino_connection
     from osspulse.stack import bootstrap
 
@@ -94,7 +118,7 @@ def reset_pipeline_data(s: Settings) -> None:
     bootstrap.postgres_databases(s)
     with trino_connection(s) as conn:
         cur = conn.cursor()
-        for namespace in ("raw", "bronze", "silver", "gold"):
+        for namespace in ("raw", "bronze", "silver", "gold", "ops"):
             cur.execute(f"drop schema if exists {s.catalog_name}.{namespace} cascade")
             cur.fetchall()
 

@@ -33,7 +33,8 @@ PORT_SETTINGS = (
 )
 
 
-def _env_file() -> Path:
+def env_file() -> Path:
+    """The settings file: ``OSSPULSE_ENV_FILE``, else ``.env`` at the repository root."""
     return Path(os.environ.get("OSSPULSE_ENV_FILE", REPO_ROOT / ".env"))
 
 
@@ -246,8 +247,8 @@ def sources_overlay(state_dir: Path) -> Path:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The settings of this process (read once; call ``get_settings.cache_clear()`` in tests)."""
-    base = Settings(_env_file=_env_file())
+    base = Settings(_env_file=env_file())
     overlay = sources_overlay(base.state_dir)
     if overlay.exists():
-        return Settings(_env_file=(_env_file(), overlay))
+        return Settings(_env_file=(env_file(), overlay))
     return base

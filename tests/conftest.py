@@ -1,4 +1,7 @@
-"""Shared fixtures. Integration tests run against the real native stack (started once per session)."""
+"""Shared fixtures. Integration tests run against a real native stack of their own (started once per
+session): its own state directory (``.osspulse-test``) and its own ports (the configured ones +
+``OSSPULSE_TEST_PORT_OFFSET``, default 20000), so a developer's stack, its data and its Airflow
+connections are never touched by the tests, whether it runs or not."""
 
 from __future__ import annotations
 
@@ -14,10 +17,45 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from osspulse.settings import Settings, get_settings
+from osspulse.pipeline import mark_disposable
+from osspulse.settings import PORT_SETTINGS, REPO_ROOT, Settings, get_settings
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DEMO_LOAD_DATE = date(2026, 11, 20)
+TEST_STATE_DIR = REPO_ROOT / ".osspulse-test"
+
+
+def _test_stack_environment() -> None:
+    """Point every setting of this process (and of the services it starts) at the tests' own stack.
+
+    ``OSSPULSE_ENV_FILE`` names ``.osspulse-test/test.env``: the configured settings file (secrets
+    included; mode 600) plus the tests' state directory and ports (the configured ones shifted by
+    ``OSSPULSE_TEST_PORT_OFFSET``). The state directory is marked disposable: only such a stack's
+    pipeline data may be reset by the tests (:func:`osspulse.pipeline.reset_pipeline_data`).
+    """
+    from osspulse.settings import env_file
+
+    configured = get_settings()
+    offset = int(os.environ.get("OSSPULSE_TEST_PORT_OFFSET", "20000"))
+    overrides = {"OSSPULSE_STATE_DIR": str(TEST_STATE_DIR)}
+    overrides.update({f"OSSPULSE_{p.upper()}": str(getattr(configured, p) + offset) for p in PORT_SETTINGS})
+    source = env_file()
+    text = source.read_text() if source.is_file() else ""
+    TEST_STATE_DIR.mkdir(mode=0o700, exist_ok=True)
+    target = TEST_STATE_DIR / "test.env"
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text + "\n# the tests' own stack (tests/conftest.py)\n")
+        out.writelines(f"{k}={v}\n" for k, v in overrides.items())
+    os.environ["OSSPULSE_ENV_FILE"] = str(target)
+    for key, value in overrides.items():  # an exported variable would beat the file
+        if key in os.environ:
+            os.environ[key] = value
+    get_settings.cache_clear()
+    mark_disposable(get_settings(), "the tests' own stack (tests/conftest.py)")
+
+
+_test_stack_environment()
 
 
 def _test_github_token() -> None:

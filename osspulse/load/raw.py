@@ -3,16 +3,18 @@
 One Iceberg commit per entity and window: ``overwrite(load_date in window)`` deletes the window's
 partitions and adds the new files atomically, so a rerun (or a rerun after more rows were staged for
 the same window) yields the same table as one clean run, and a killed job leaves the previous
-snapshot in place. Rows whose payload cannot be parsed go to ``lake.raw._rejects`` (replaced per
-entity and window the same way); every run appends one row to ``lake.raw._load_audit`` and fails if
+snapshot in place. Rows whose payload cannot be parsed go to ``lake.ops.load_rejects`` (replaced per
+entity and window the same way); every run appends one row to ``lake.ops.load_audit`` and fails if
 rows read != rows written + rows rejected.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -20,7 +22,8 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from osspulse.entities import ENTITIES, Entity, entity
-from osspulse.load.transform import extra_columns, split, transform
+from osspulse.lake import ops
+from osspulse.load.extract import extra_columns, split, transform
 from osspulse.settings import Settings
 
 if TYPE_CHECKING:
@@ -30,8 +33,10 @@ log = logging.getLogger(__name__)
 
 JDBC_PARTITIONS = 4
 JDBC_FETCH_SIZE = 5000
-AUDIT_TABLE = "_load_audit"
-REJECTS_TABLE = "_rejects"
+#: entities loaded at once by one application: a load is mostly waiting (JDBC, S3, catalog commits), so
+#: two at a time keep the two cores busy; the shared lake.ops tables are written one at a time
+ENTITY_PARALLELISM = 2
+_OPS_WRITES = threading.Lock()
 
 
 class LoadError(RuntimeError):
@@ -41,6 +46,7 @@ class LoadError(RuntimeError):
 @dataclass(frozen=True)
 class LoadResult:
     run_id: str
+    namespace: str
     entity: str
     window_start: date
     window_end: date
@@ -115,20 +121,18 @@ def raw_table(s: Settings, name: str, namespace: str = "raw") -> str:
 
 
 def ensure_tables(spark: SparkSession, s: Settings, ent: Entity, namespace: str = "raw") -> None:
-    """Create the namespace, the entity's table, ``_rejects`` and ``_load_audit`` if missing."""
+    """Create the namespace and the entity's table, and ``lake.ops``'s load tables, if missing."""
     spark.sql(f"create namespace if not exists {s.catalog_name}.{namespace}")
     spark.sql(ent.raw_ddl(s.catalog_name, "spark", schema=namespace))
-    spark.sql(
-        f"create table if not exists {raw_table(s, REJECTS_TABLE, namespace)} (entity string, "
-        "record_key string, payload string, load_date date, fetched_at timestamp, reason string) "
-        "using iceberg partitioned by (entity, load_date) tblproperties ('format-version'='2')"
-    )
-    spark.sql(
-        f"create table if not exists {raw_table(s, AUDIT_TABLE, namespace)} (run_id string, entity string, "
-        "window_start date, window_end date, rows_read bigint, rows_written bigint, rows_rejected bigint, "
-        "snapshot_id bigint, duration_s double, status string, finished_at timestamp) using iceberg "
-        "tblproperties ('format-version'='2')"
-    )
+    ensure_ops_tables(spark, s)
+
+
+def ensure_ops_tables(spark: SparkSession, s: Settings) -> None:
+    """``lake.ops.load_audit`` and ``load_rejects``, if missing (catalog look-ups only when they exist)."""
+    with _OPS_WRITES:
+        spark.sql(f"create namespace if not exists {s.catalog_name}.{ops.NAMESPACE}")
+        spark.sql(ops.LOAD_AUDIT.spark_ddl(s))
+        spark.sql(ops.LOAD_REJECTS.spark_ddl(s))
 
 
 def evolve_schema(spark: SparkSession, table: str, df: DataFrame) -> list[str]:
@@ -167,8 +171,10 @@ def load_entity(
     rows_read = count_staged(s, ent, start, end)
     if rows_read == 0:
         log.warning("%s: no staged rows for load dates [%s, %s): nothing written", ent.name, start, end)
-        result = LoadResult(run_id, ent.name, start, end, 0, 0, 0, None, time.monotonic() - t0, "empty")
-        _audit(spark, s, result, namespace)
+        result = LoadResult(
+            run_id, namespace, ent.name, start, end, 0, 0, 0, None, time.monotonic() - t0, "empty"
+        )
+        _audit(spark, s, result)
         return result
     from pyspark import StorageLevel
 
@@ -182,17 +188,18 @@ def load_entity(
     aligned = good.select(*[c if c in good.columns else F.lit(None).alias(c) for c in table_cols])
     aligned.writeTo(table).overwrite(window)
     snapshot_id = _current_snapshot(spark, table)
-    rejects_table = raw_table(s, REJECTS_TABLE, namespace)
-    mine = window & (F.col("entity") == ent.name)
-    rejects.writeTo(rejects_table).overwrite(mine)
+    rejects_table = ops.LOAD_REJECTS.qualified(s)
+    mine = window & (F.col("entity") == ent.name) & (F.col("namespace") == namespace)
+    with _OPS_WRITES:  # one commit at a time on the shared table (no optimistic-commit conflicts)
+        rejects.select(F.lit(namespace).alias("namespace"), "*").writeTo(rejects_table).overwrite(mine)
     rows_written = spark.table(table).where(window).count()
     rows_rejected = spark.table(rejects_table).where(mine).count()
     transformed.unpersist()
     result = LoadResult(
-        run_id, ent.name, start, end, rows_read, rows_written, rows_rejected, snapshot_id,
+        run_id, namespace, ent.name, start, end, rows_read, rows_written, rows_rejected, snapshot_id,
         round(time.monotonic() - t0, 3), "loaded",
     )  # fmt: skip
-    _audit(spark, s, result, namespace)
+    _audit(spark, s, result)
     if rows_rejected:
         log.warning(
             "%s: %d rows rejected (see %s where entity = '%s')",
@@ -211,33 +218,48 @@ def load_entity(
     return result
 
 
-def _audit(spark: SparkSession, s: Settings, r: LoadResult, namespace: str) -> None:
+def _audit(spark: SparkSession, s: Settings, r: LoadResult) -> None:
     from pyspark.sql import Row
 
     row = Row(
-        run_id=r.run_id, entity=r.entity, window_start=r.window_start, window_end=r.window_end,
+        run_id=r.run_id, namespace=r.namespace, entity=r.entity, window_start=r.window_start,
+        window_end=r.window_end,
         rows_read=r.rows_read, rows_written=r.rows_written, rows_rejected=r.rows_rejected,
         snapshot_id=r.snapshot_id, duration_s=float(r.duration_s), status=r.status,
         finished_at=datetime.now(UTC),
     )  # fmt: skip
-    schema = spark.table(raw_table(s, AUDIT_TABLE, namespace)).schema
-    spark.createDataFrame([row], schema=schema).writeTo(raw_table(s, AUDIT_TABLE, namespace)).append()
+    with _OPS_WRITES:
+        schema = spark.table(ops.LOAD_AUDIT.qualified(s)).schema
+        spark.createDataFrame([row], schema=schema).writeTo(ops.LOAD_AUDIT.qualified(s)).append()
 
 
 def load(
-    spark: SparkSession, s: Settings, entities: list[str], start: date, end: date, namespace: str = "raw"
+    spark: SparkSession,
+    s: Settings,
+    entities: list[str],
+    start: date,
+    end: date,
+    namespace: str = "raw",
+    parallelism: int = ENTITY_PARALLELISM,
 ) -> list[LoadResult]:
-    """Load each entity; every entity is attempted, then the first failure is raised."""
-    results, failures = [], []
-    for name in entities:
+    """Load each entity (``parallelism`` at a time, in this one Spark application); every entity is
+    attempted, then the failures are raised together."""
+    names = list(dict.fromkeys(entities))
+    ensure_ops_tables(spark, s)
+
+    def one(name: str) -> LoadResult | str:
         try:
-            results.append(load_entity(spark, s, entity(name), start, end, namespace))
+            return load_entity(spark, s, entity(name), start, end, namespace)
         except Exception as exc:  # keep loading the others; report every failure at the end
             log.error("loading %s [%s, %s) failed: %s", name, start, end, exc)
-            failures.append(f"{name}: {exc}")
+            return f"{name}: {exc}"
+
+    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="load") as pool:
+        outcomes = list(pool.map(one, names))
+    failures = [o for o in outcomes if isinstance(o, str)]
     if failures:
         raise LoadError("; ".join(failures))
-    return results
+    return [o for o in outcomes if isinstance(o, LoadResult)]
 
 
 def all_entity_names() -> list[str]:

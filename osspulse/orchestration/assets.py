@@ -2,13 +2,13 @@
 
 * ``staging.<entity>``: published by each mapped ingest task for the staging tables it fed (lineage in
   the Assets view).
-* ``staging.github`` / ``staging.pypi``: published once per ingest batch, after every mapped task has
-  finished, with the load date and the entities fed. ``load_iceberg`` is scheduled on these: a
-  schedule on the per-entity assets would start a load as soon as the *first* repo finished (and
-  a second one for the rest), and with two sources an ``AssetAll`` over the entities can lose the
-  other source's queued events when a run is created.
-* ``lake.raw.<entity>``: published by each per-entity load task; ``lake.raw``: once per load batch,
-  with the window loaded; ``transform_dbt`` is scheduled on it.
+* ``staging``: published once per ingest batch (GitHub and PyPI together), after every mapped task
+  has finished, with the load date and the entities fed. ``load_iceberg`` is scheduled on it, so a
+  batch makes exactly one load run and one transform run: a schedule on the per-entity assets would
+  start a load as soon as the *first* repo finished (and a second one for the rest), and two batch
+  assets (one per source) made two loads and two transforms a day.
+* ``lake.raw.<entity>`` and ``lake.raw``: published by the load (one Spark application for every
+  entity of the batch) with the window loaded; ``transform_dbt`` is scheduled on ``lake.raw``.
 * ``lake.gold``: published by ``transform_dbt`` when the gold models are built.
 """
 
@@ -24,10 +24,7 @@ STAGING = {
     e.name: Asset(name=f"staging.{e.name}", uri=f"osspulse://staging/{e.name}", group="staging")
     for e in ENTITIES
 }
-STAGING_BATCH = {
-    source: Asset(name=f"staging.{source}", uri=f"osspulse://staging/{source}", group="staging")
-    for source in ("github", "pypi")
-}
+STAGING_BATCH = Asset(name="staging", uri="osspulse://staging", group="staging")
 RAW = {
     e.name: Asset(name=f"lake.raw.{e.name}", uri=f"osspulse://lake/raw/{e.name}", group="lake")
     for e in ENTITIES

@@ -1,127 +1,137 @@
-"""Pipeline health written to the gold layer, so the dashboard (which reads only ``lake.gold``) can show it.
+"""Pipeline health, recorded in ``lake.ops`` (see :mod:`osspulse.lake.ops`) for the Data health page.
 
-* ``lake.gold.dbt_test_results``: one row per dbt test task of each ``transform_dbt`` run (cosmos runs
-  a model's tests as one task): its status, duration and, when it failed, the error from its log.
-* ``lake.gold.pipeline_runs``: the latest runs of every OSS Pulse DAG, replaced on each record.
+* ``ops.dbt_results``: every node of one ``transform_dbt`` run's ``dbt build`` (models, tests, seeds,
+  unit tests), from the ``run_results.json`` the producer task left (:func:`keep_dbt_artifacts`);
+* ``ops.pipeline_runs``: the latest runs of every OSS Pulse DAG, replaced on each record.
 
-Both are written by the last task of ``transform_dbt`` (and can be refreshed with
-``osspulse health record``), as the ``etl`` Trino user.
+Both are written by the last task of ``transform_dbt``. dbt exposes them to the dashboard through gold
+views (``models/gold/dbt_results.sql``, ``pipeline_runs.sql``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from osspulse.lake import ops
+from osspulse.orchestration.dag_ids import PIPELINE_DAGS
 from osspulse.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DBT_TEST_RESULTS_DDL = (
-    "create table if not exists {catalog}.gold.dbt_test_results ("
-    "invocation_id varchar, generated_at timestamp(6) with time zone, unique_id varchar, "
-    "test_name varchar, model varchar, status varchar, failures bigint, message varchar, "
-    "execution_time_s double) with (format_version = 2)"
-)
-PIPELINE_RUNS_DDL = (
-    "create table if not exists {catalog}.gold.pipeline_runs ("
-    "dag_id varchar, run_id varchar, run_type varchar, state varchar, "
-    "start_date timestamp(6) with time zone, end_date timestamp(6) with time zone, duration_s double, "
-    "recorded_at timestamp(6) with time zone) with (format_version = 2)"
-)
-PIPELINE_DAGS = ("ingest_github", "ingest_pypi", "load_iceberg", "transform_dbt", "maintain_lakehouse")
+ARTIFACTS = ("run_results.json", "sources.json", "manifest.json")
 
 
-def _ts(value: datetime | None) -> str:
-    if value is None:
-        return "cast(null as timestamp(6) with time zone)"
-    return f"timestamp '{value.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S.%f')} UTC'"
+def artifacts_dir(s: Settings, run_id: str) -> Path:
+    """Where the dbt artifacts of one run are kept (under the state directory)."""
+    return s.state_dir / "dbt-artifacts" / re.sub(r"[^A-Za-z0-9_.+-]", "_", run_id)
 
 
-def _str(value: str | None) -> str:
-    return "cast(null as varchar)" if value is None else "'" + value.replace("'", "''") + "'"
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC) if value else None
 
 
-def _num(value: float | int | None, sql_type: str) -> str:
-    return f"cast(null as {sql_type})" if value is None else f"cast({value} as {sql_type})"
-
-
-def test_rows(
-    task_instances: list[dict[str, Any]], run_id: str, errors: dict[str, str]
+def dbt_result_rows(
+    run_results: dict[str, Any], manifest: dict[str, Any], run_id: str
 ) -> list[dict[str, Any]]:
-    """Rows of ``dbt_test_results`` from a ``transform_dbt`` run's task instances (pure)."""
+    """Rows of ``ops.dbt_results`` from a ``run_results.json`` and its manifest (pure).
+
+    ``model`` is the model a test checks (its ``attached_node``, else the first model it depends on) and
+    the node's own name otherwise.
+    """
+    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    meta = run_results.get("metadata", {})
+    generated_at = _parse(meta.get("generated_at"))
     rows = []
-    for ti in task_instances:
-        task_id = ti["task_id"]
-        if not (task_id.endswith(".test") or task_id.endswith("_test")):
-            continue
-        model = task_id.rsplit(".", 2)[-2] if "." in task_id else task_id.removesuffix("_test")
-        state = ti.get("state")
-        status = {
-            "success": "pass",
-            "failed": "fail",
-            "upstream_failed": "skipped",
-            "skipped": "skipped",
-        }.get(state or "", state or "unknown")
+    for result in run_results.get("results", []):
+        unique_id = result["unique_id"]
+        node = nodes.get(unique_id, {})
+        resource_type = node.get("resource_type") or unique_id.split(".", 1)[0]
+        name = node.get("name") or unique_id.rsplit(".", 1)[-1]
+        attached = node.get("attached_node") or next(
+            (d for d in node.get("depends_on", {}).get("nodes", []) if d.startswith("model.")), None
+        )
+        model = attached.rsplit(".", 1)[-1] if attached and resource_type in ("test", "unit_test") else name
+        if resource_type == "unit_test" and node.get("model"):
+            model = node["model"]
+        failures = result.get("failures")
         rows.append(
             {
-                "invocation_id": run_id,
-                "generated_at": _parse(ti.get("end_date")) or _parse(ti.get("start_date")),
-                "unique_id": task_id,
-                "test_name": f"tests of {model}",
+                "run_id": run_id,
+                "invocation_id": meta.get("invocation_id"),
+                "generated_at": generated_at,
+                "unique_id": unique_id,
+                "resource_type": resource_type,
+                "name": name,
                 "model": model,
-                "status": status,
-                "failures": None,
-                "message": errors.get(task_id) if status == "fail" else None,
-                "execution_time_s": ti.get("duration"),
+                "status": result.get("status"),
+                "failures": int(failures) if isinstance(failures, int | float) else None,
+                "message": (result.get("message") or None) if result.get("status") != "success" else None,
+                "execution_time_s": result.get("execution_time"),
             }
         )
     return rows
 
 
-def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+def keep_dbt_artifacts(project_dir: str | Path, context: dict[str, Any] | None = None, **_: Any) -> Path:
+    """Cosmos callback: copy the build's artifacts out of its temporary project directory."""
+    from osspulse.settings import get_settings
+
+    run_id = (context or {}).get("run_id") or "manual"
+    target = artifacts_dir(get_settings(), str(run_id))
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ARTIFACTS:
+        source = Path(project_dir) / "target" / name
+        if source.is_file():
+            shutil.copyfile(source, target / name)
+    log.info("dbt artifacts of %s kept in %s", run_id, target)
+    return target
 
 
-def record_dbt_tests(s: Settings, run_id: str) -> int:
-    """Record the test tasks of one ``transform_dbt`` run; returns the rows written."""
-    from osspulse.lake.trino import trino_connection
-    from osspulse.orchestration.airflow_api import AirflowClient
-
-    with AirflowClient(s) as api:
-        tis = api.task_instances("transform_dbt", run_id)
-        errors = {
-            ti["task_id"]: api.error_of(api.log_file("transform_dbt", run_id, ti))
-            for ti in tis
-            if ti.get("state") == "failed"
-        }
-    rows = test_rows(tis, run_id, errors)
-    with trino_connection(s) as conn:
-        cur = conn.cursor()
-        cur.execute(f"create schema if not exists {s.catalog_name}.gold")
-        cur.execute(DBT_TEST_RESULTS_DDL.format(catalog=s.catalog_name))
-        cur.execute(
-            f"delete from {s.catalog_name}.gold.dbt_test_results where invocation_id = {_str(run_id)}"
+def record_dbt_results(s: Settings, run_id: str) -> int:
+    """Record the dbt results of one ``transform_dbt`` run; returns the rows written."""
+    where = artifacts_dir(s, run_id)
+    results_file = where / "run_results.json"
+    if not results_file.is_file():
+        raise FileNotFoundError(
+            f"no run_results.json for {run_id} in {where}: the dbt build did not run (see the "
+            "dbt_producer_watcher task's log)"
         )
-        cur.fetchall()
-        if rows:
-            values = ", ".join(
-                f"({_str(r['invocation_id'])}, {_ts(r['generated_at'])}, {_str(r['unique_id'])}, "
-                f"{_str(r['test_name'])}, {_str(r['model'])}, {_str(r['status'])}, "
-                f"{_num(r['failures'], 'bigint')}, {_str(r['message'])}, "
-                f"{_num(r['execution_time_s'], 'double')})"
-                for r in rows
-            )
-            cur.execute(f"insert into {s.catalog_name}.gold.dbt_test_results values {values}")  # noqa: S608
-            cur.fetchall()
-    log.info("recorded %d dbt test results of %s", len(rows), run_id)
-    return len(rows)
+    manifest_file = where / "manifest.json"
+    manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
+    rows = dbt_result_rows(json.loads(results_file.read_text()), manifest, run_id)
+    written = ops.replace_rows(s, ops.DBT_RESULTS, rows, where=("run_id", run_id))
+    log.info("recorded %d dbt results of %s", written, run_id)
+    return written
+
+
+def pipeline_run_rows(dag_id: str, runs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Rows of ``ops.pipeline_runs`` from the Airflow API's DAG runs (pure)."""
+    rows = []
+    for run in runs:
+        start, end = _parse(run.get("start_date")), _parse(run.get("end_date"))
+        rows.append(
+            {
+                "dag_id": dag_id,
+                "run_id": run["dag_run_id"],
+                "run_type": run.get("run_type"),
+                "state": run.get("state"),
+                "start_date": start,
+                "end_date": end,
+                "duration_s": (end - start).total_seconds() if start and end else None,
+                "recorded_at": now,
+            }
+        )
+    return rows
 
 
 def record_pipeline_runs(s: Settings, per_dag: int = 20) -> int:
-    """Replace ``pipeline_runs`` with the latest ``per_dag`` runs of every OSS Pulse DAG."""
-    from osspulse.lake.trino import trino_connection
+    """Replace ``ops.pipeline_runs`` with the latest ``per_dag`` runs of every OSS Pulse DAG."""
     from osspulse.orchestration.airflow_api import AirflowClient
 
     now = datetime.now(UTC)
@@ -131,25 +141,7 @@ def record_pipeline_runs(s: Settings, per_dag: int = 20) -> int:
             data = api.request(
                 "GET", f"/dags/{dag_id}/dagRuns", params={"limit": per_dag, "order_by": "-run_after"}
             )
-            for run in data["dag_runs"]:
-                start, end = _parse(run.get("start_date")), _parse(run.get("end_date"))
-                duration = (end - start).total_seconds() if start and end else None
-                rows.append(
-                    f"({_str(dag_id)}, {_str(run['dag_run_id'])}, {_str(run.get('run_type'))}, "
-                    f"{_str(run.get('state'))}, {_ts(start)}, {_ts(end)}, {_num(duration, 'double')}, "
-                    f"{_ts(now)})"
-                )
-    with trino_connection(s) as conn:
-        cur = conn.cursor()
-        cur.execute(f"create schema if not exists {s.catalog_name}.gold")
-        if not rows:
-            cur.execute(PIPELINE_RUNS_DDL.format(catalog=s.catalog_name))
-        else:  # one atomic replace: readers never see an empty table
-            cur.execute(
-                f"create or replace table {s.catalog_name}.gold.pipeline_runs with (format_version = 2) as "
-                f"select * from (values {', '.join(rows)}) as t(dag_id, run_id, run_type, state, start_date, "
-                "end_date, duration_s, recorded_at)"
-            )
-            cur.fetchall()
-    log.info("recorded %d pipeline runs", len(rows))
-    return len(rows)
+            rows.extend(pipeline_run_rows(dag_id, data["dag_runs"], now))
+    written = ops.replace_rows(s, ops.PIPELINE_RUNS, rows)
+    log.info("recorded %d pipeline runs", written)
+    return written

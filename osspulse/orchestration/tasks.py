@@ -35,17 +35,36 @@ def load_date_for(context: dict[str, Any]) -> date:
     return context["dag_run"].run_after.date()
 
 
-def tracked(kind: str, given: list[str] | None, settings: Settings | None = None) -> list[str]:
-    """The repos or packages to ingest: the run's ``params`` if given, else the tracked set."""
-    if given:
-        return list(dict.fromkeys(given))
-    from osspulse.tracked import load_tracked
+def plan_ingest(context: dict[str, Any]) -> dict[str, Any]:
+    """The batch of an ``ingest`` run: its load date and the repositories and packages to ingest.
 
-    tracked_set = load_tracked((settings or current_settings()).tracked)
-    items = tracked_set.repos if kind == "repos" else tracked_set.packages
-    if not items:
-        raise ValueError(f"the tracked set {(settings or current_settings()).tracked} lists no {kind}")
-    return list(items)
+    ``params.repos``/``params.packages`` when given, else the tracked set's; ``params.sources`` limits the
+    batch to GitHub or PyPI. A tracked set with only one side is fine; nothing at all is a clear failure
+    (no retry: retrying cannot fix the configuration).
+    """
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from osspulse.tracked import TrackedError, load_tracked
+
+    s = current_settings()
+    params = context.get("params") or {}
+    sources = list(params.get("sources") or ("github", "pypi"))
+    try:
+        tracked_set = load_tracked(s.tracked)
+    except (TrackedError, OSError) as exc:
+        raise AirflowFailException(f"the tracked set cannot be read: {exc}") from None
+    repos = list(dict.fromkeys(params.get("repos") or tracked_set.repos)) if "github" in sources else []
+    packages = (
+        list(dict.fromkeys(params.get("packages") or tracked_set.packages)) if "pypi" in sources else []
+    )
+    if not repos and not packages:
+        raise AirflowFailException(
+            f"nothing to ingest: the tracked set {s.tracked} lists no repositories and no packages for "
+            f"sources {sources}; add some (docs/ingest.md, 'The tracked set') or pass params"
+        )
+    batch = {"load_date": load_date_for(context).isoformat(), "repos": repos, "packages": packages}
+    log.info("ingest batch: %s", batch)
+    return batch
 
 
 # --- ingest -----------------------------------------------------------------------------------------
@@ -63,7 +82,7 @@ def _github_token() -> str | None:
 
 def ingest_repo(repo: str, load_date: date) -> dict[str, Any]:
     """Ingest one repo; an unknown repo fails at once (no retry), other errors are retried by Airflow."""
-    from airflow.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import AirflowFailException
 
     from osspulse.ingest.github import ingest_repo as run
     from osspulse.ingest.report import NotFoundError
@@ -81,7 +100,7 @@ def ingest_repo(repo: str, load_date: date) -> dict[str, Any]:
 
 
 def ingest_package(package: str, load_date: date) -> dict[str, Any]:
-    from airflow.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import AirflowFailException
 
     from osspulse.ingest.pypi import ingest_package as run
     from osspulse.ingest.report import NotFoundError
@@ -96,15 +115,16 @@ def ingest_package(package: str, load_date: date) -> dict[str, Any]:
     return report.to_dict()
 
 
-def batch_extra(source: str, load_date: date, reports: list[dict[str, Any]] | None) -> dict[str, Any]:
-    """The extra of a ``staging.<source>`` batch event: what the load should pick up."""
+def batch_extra(batch: dict[str, Any], reports: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """The extra of a ``staging`` batch event: the load date and the entities the load should pick up."""
     from osspulse.orchestration.assets import entities_of
 
     done = [r for r in (reports or []) if r]
+    sources = [src for src, items in (("github", batch["repos"]), ("pypi", batch["packages"])) if items]
     return {
-        "source": source,
-        "load_date": load_date.isoformat(),
-        "entities": entities_of(source),
+        "load_date": batch["load_date"],
+        "sources": sources,
+        "entities": [name for src in sources for name in entities_of(src)],
         "targets_ok": sorted(r["target"] for r in done if r.get("ok")),
     }
 
@@ -115,8 +135,9 @@ def batch_extra(source: str, load_date: date, reports: list[dict[str, Any]] | No
 def plan_load(context: dict[str, Any]) -> dict[str, Any]:
     """Entities and load-date window of a ``load_iceberg`` run.
 
-    Asset-triggered: the union of the ``staging.<source>`` batch events that triggered the run
-    (window = their load dates). Manual: ``params.start``/``end``/``entities``.
+    Asset-triggered: the union of the ``staging`` batch events that triggered the run (window = their
+    load dates; several events when batches queued up while a load ran). Manual:
+    ``params.start``/``end``/``entities``.
     """
     from osspulse.lake.spark import jar_paths
     from osspulse.orchestration.assets import STAGING_BATCH
@@ -126,12 +147,11 @@ def plan_load(context: dict[str, Any]) -> dict[str, Any]:
     entities: set[str] = set()
     dates: list[date] = []
     events = context.get("triggering_asset_events") or {}
-    for asset in STAGING_BATCH.values():
-        for event in _events_for(events, asset):
-            extra = event.extra or {}
-            entities.update(extra.get("entities", []))
-            if extra.get("load_date"):
-                dates.append(date.fromisoformat(extra["load_date"]))
+    for event in _events_for(events, STAGING_BATCH):
+        extra = event.extra or {}
+        entities.update(extra.get("entities", []))
+        if extra.get("load_date"):
+            dates.append(date.fromisoformat(extra["load_date"]))
     if params.get("start"):
         start = date.fromisoformat(params["start"])
         end = date.fromisoformat(params["end"]) if params.get("end") else start + timedelta(days=1)
@@ -199,14 +219,22 @@ def dbt_environment() -> dict[str, str]:
     return dbt_env(s, target)
 
 
+def keep_dbt_artifacts(project_dir: str, context: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """Cosmos callback of the dbt build: keep its artifacts for :func:`record_health`."""
+    from osspulse.orchestration.health import keep_dbt_artifacts as keep
+
+    keep(project_dir, context, **kwargs)
+
+
 def record_health(run_id: str) -> None:
-    """Test results and DAG runs into gold, docs site regenerated; every step is tried, failures raised."""
+    """dbt results and DAG runs into ``lake.ops``, the docs site regenerated; every step is tried, then
+    failures are raised."""
     from osspulse.orchestration import health
-    from osspulse.workbench import docs
+    from osspulse.transform import docs
 
     s = current_settings()
     steps = {
-        "dbt test results": lambda: health.record_dbt_tests(s, run_id),
+        "dbt results": lambda: health.record_dbt_results(s, run_id),
         "pipeline runs": lambda: health.record_pipeline_runs(s),
         "dbt docs": lambda: docs.generate(s),
     }

@@ -43,6 +43,15 @@ def iceberg_catalog(s: Settings) -> None:
     load_catalog(s)
 
 
+def ops_tables(s: Settings) -> None:
+    """``lake.ops`` and its tables (the load audit, dbt results, DAG runs), so dbt's gold views over them
+    and the Data health page work before the first pipeline run (needs the catalog and the bucket)."""
+    from osspulse.lake import ops
+    from osspulse.lake.catalog import load_catalog
+
+    ops.ensure_tables(load_catalog(s))
+
+
 def s3_bucket(s: Settings) -> None:
     from osspulse.lake.storage import s3_client
 

@@ -74,6 +74,10 @@ def up(settings: Settings, *, timeout: float = 240.0, only: list[str] | None = N
         wait_healthy([svc], timeout=60)
         svc.bootstrap()  # idempotent and cheap; it also repairs a half-made store
         timings[svc.name] = time.monotonic() - t0
+    if {"postgres", "minio"} <= {svc.name for svc in wanted}:
+        from osspulse.stack import bootstrap
+
+        bootstrap.ops_tables(settings)
     # Trino and Streamlit boot while Airflow migrates its database.
     slow = phase(["trino", "streamlit", "docs"])
     for svc in slow:

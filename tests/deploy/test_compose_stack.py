@@ -2,10 +2,11 @@
 
 1. The native stack's gold for the demo dataset (scale 1, load date 2026-11-20): from
    ``artifacts/native-gold.json`` when it was saved for the same dataset and the same code, else a native
-   run now (the native stack of this checkout, stopped afterwards: both use the ports of ``.env``).
+   run now, on the tests' own native stack (tests/conftest.py), stopped afterwards to free its memory.
 2. The compose deployment with the demo override (the simulator as the sources), from the images of
    ``make images``, with ``OSSPULSE_COMPOSE_WORKERS`` (2) Spark and Trino workers, in its own project
    (``osspulse-test``, its volumes deleted before and after), started with ``up --wait``.
+   Host-side clients use ``.env`` as it is: its ports are the ones compose publishes.
 3. One pipeline pass through the published Airflow API while a watcher records which Trino nodes served
    splits and the machine's memory; then every gold table must equal the native run's, row by row, every
    Spark and Trino worker must have worked, the Spark jobs ran on the cluster, only the user-facing ports
@@ -130,7 +131,7 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def deployment(settings: Settings, native_gold: dict[str, str]) -> Deployment:
+def deployment(native_gold: dict[str, str]) -> Deployment:
     """Started after the native run (same ports); its volumes are deleted before and after."""
     project = ComposeProject(files=(REPO_ROOT / "docker-compose.yml", DEMO_FILE), name=PROJECT)
     project.down(volumes=True)
@@ -146,7 +147,8 @@ def deployment(settings: Settings, native_gold: dict[str, str]) -> Deployment:
         "compose_up_s": round(up_s, 1),
         "used_gib_idle": round(memory_used_gib(), 2),
     }
-    yield Deployment(project, host_settings(settings), figures)
+    # .env as compose reads it (the tests' settings point at their own native stack's ports)
+    yield Deployment(project, host_settings(Settings(_env_file=REPO_ROOT / ".env")), figures)
     ARTIFACTS.mkdir(exist_ok=True)
     FIGURES.write_text(json.dumps(figures, indent=2))
     if not KEEP:
@@ -294,8 +296,9 @@ def test_only_the_user_facing_ports_are_published_on_loopback(deployment: Deploy
     }
 
 
-def test_each_container_holds_only_its_own_secrets(deployment: Deployment, settings: Settings):
+def test_each_container_holds_only_its_own_secrets(deployment: Deployment):
     """No secret in a container that does not need it (environment), none on any command line."""
+    settings = deployment.settings
     secrets = {
         "pg": settings.pg_password.get_secret_value(),
         "s3": settings.s3_secret_key.get_secret_value(),

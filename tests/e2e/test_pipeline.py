@@ -2,8 +2,8 @@
 
 1. a fresh scale-1 simulator dataset; the stack's sources point at it (``sources.env``); the pipeline's
    data (staging, the lake namespaces) starts empty;
-2. ``ingest_github`` and ``ingest_pypi`` are triggered through the REST API; the Asset-driven
-   ``load_iceberg`` and ``transform_dbt`` runs are awaited;
+2. ``ingest`` is triggered through the REST API; the Asset-driven ``load_iceberg`` and
+   ``transform_dbt`` runs (exactly one each) are awaited;
 3. gold equals what this test computes from the dataset files on its own;
 4. running the whole flow again for the same date, with an unknown repo added, fails that repo's task
    readably, finishes the others, and changes no gold row.
@@ -23,6 +23,7 @@ import yaml
 from osspulse import pipeline
 from osspulse.lake.trino import trino_connection
 from osspulse.orchestration.airflow_api import AirflowApiError, AirflowClient
+from osspulse.orchestration.dag_ids import INGEST, LOAD, TRANSFORM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -130,22 +131,23 @@ def test_a_rerun_with_an_unknown_repo_fails_that_task_and_changes_no_gold_row(de
     repos = [*tracked, "osspulse-test/no-such-repo"]
     conf = {"load_date": str(demo_pipeline.load_date)}
     with AirflowClient(s) as api:
-        github = api.trigger("ingest_github", {**conf, "repos": repos})
-        pypi = api.trigger("ingest_pypi", conf)
+        run = api.trigger(INGEST, {**conf, "repos": repos})
         with pytest.raises(AirflowApiError) as failure:
-            api.wait("ingest_github", github.run_id, timeout=900)
-        api.wait("ingest_pypi", pypi.run_id, timeout=900)
+            api.wait(INGEST, run.run_id, timeout=900)
         tis = {
             (ti["task_id"], ti.get("rendered_map_index")): ti["state"]
-            for ti in api.task_instances("ingest_github", github.run_id)
+            for ti in api.task_instances(INGEST, run.run_id)
         }
-        loads = api.wait_settled("load_iceberg", github.run_after, timeout=1800)
-        transforms = api.wait_settled("transform_dbt", github.run_after, timeout=2400)
+        loads = api.wait_settled(LOAD, run.run_after, timeout=1800)
+        transforms = api.wait_settled(TRANSFORM, run.run_after, timeout=2400)
     message = str(failure.value)
     assert "osspulse-test/no-such-repo" in message
     assert "404" in message or "not found" in message.lower()
     assert tis[("ingest_repo", "osspulse-test/no-such-repo")] == "failed"
     assert all(tis[("ingest_repo", repo)] == "success" for repo in tracked)
     assert tis[("publish_batch", None)] == "success"  # the good repos' data still flows on
-    assert loads and transforms and all(r.state == "success" for r in [*loads, *transforms])
+    assert all(state == "success" for (task, _), state in tis.items() if task == "ingest_package")
+    # one batch: exactly one load run and one transform run, and both succeed
+    assert len(loads) == 1 and len(transforms) == 1
+    assert all(r.state == "success" for r in [*loads, *transforms])
     assert gold_fingerprint(s) == before

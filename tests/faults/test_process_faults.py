@@ -52,7 +52,9 @@ def test_kill_spark_mid_commit(make_lane, sim, spark, baseline):
     if proc.poll() is None:
         kill(proc)
     lane.load(spark, LOAD_DATE)  # the rerun replaces the window of every entity
-    audit = spark.sql(f"select count(*) from lake.{lane.raw_namespace}._load_audit").first()[0]
+    audit = spark.sql(
+        f"select count(*) from lake.ops.load_audit where namespace = '{lane.raw_namespace}'"
+    ).first()[0]
     assert audit >= 8
     lane.transform()
     compare(lane, baseline, "kill -9 Spark while it loads and commits", "load")

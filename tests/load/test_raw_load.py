@@ -99,7 +99,9 @@ def test_window_is_replaced_exactly_and_reruns_change_nothing(spark, staged_two_
     assert lake_keys(spark, s, ns, D1, D2) == sorted(staged_keys(s, D1, D2))
     assert lake_keys(spark, s, ns, D2, D3) == sorted(staged_keys(s, D2, D3))
 
-    audit = spark.sql(f"select * from {s.catalog_name}.{ns}._load_audit order by finished_at").collect()
+    audit = spark.sql(
+        f"select * from {s.catalog_name}.ops.load_audit where namespace = '{ns}' order by finished_at"
+    ).collect()
     assert len(audit) == 5
     assert audit[-1].rows_read == 21 and audit[-1].snapshot_id == result.snapshot_id
     assert all(a.rows_read == a.rows_written + a.rows_rejected for a in audit)
@@ -143,9 +145,11 @@ def test_bad_payloads_go_to_rejects_and_are_counted(spark, scratch_db, lake_name
     stage(s, [("c1", payload("c1"), D1), ("c2", payload("c2", "31/02/2026"), D1), ("c3", "[]", D1)])
     result = raw.load(spark, s, ["github_commits"], D1, D2, ns)[0]
     assert (result.rows_read, result.rows_written, result.rows_rejected) == (3, 1, 2)
-    rejects = spark.sql(f"select record_key, reason from {s.catalog_name}.{ns}._rejects").collect()
+    rejects = spark.sql(
+        f"select record_key, reason from {s.catalog_name}.ops.load_rejects where namespace = '{ns}'"
+    ).collect()
     assert sorted(json.loads(r.record_key)["sha"] for r in rejects) == ["c2", "c3"]
-    # fixing the payload and reloading moves the row from _rejects to the table
+    # fixing the payload and reloading moves the row from ops.load_rejects to the table
     stage(s, [("c2", payload("c2"), D1)])
     result = raw.load(spark, s, ["github_commits"], D1, D2, ns)[0]
     assert (result.rows_written, result.rows_rejected) == (2, 1)

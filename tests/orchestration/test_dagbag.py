@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from osspulse.orchestration.dag_ids import INGEST, LOAD, PIPELINE_DAGS, TRANSFORM
+
 DAGS = Path(__file__).resolve().parents[2] / "dags"
-EXPECTED = {"ingest_github", "ingest_pypi", "load_iceberg", "transform_dbt", "maintain_lakehouse"}
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +29,8 @@ def test_one_dag_per_file_named_like_the_file(dagbag):
     assert {p.stem for p in DAGS.glob("*.py")} == set(dagbag.dags)
 
 
-def test_expected_dags_exist(dagbag):
-    missing = EXPECTED - set(dagbag.dags)
-    assert not missing, missing
+def test_the_dag_folder_holds_exactly_the_pipeline_dags(dagbag):
+    assert set(dagbag.dags) == set(PIPELINE_DAGS)
 
 
 def test_every_dag_has_tags_owner_retries_and_docs(dagbag):
@@ -42,25 +42,21 @@ def test_every_dag_has_tags_owner_retries_and_docs(dagbag):
         assert dag.default_args.get("retries", 0) >= 1, f"{dag_id} default retries"
 
 
-def test_ingest_dags_are_daily_mapped_pooled_and_single_run(dagbag):
-    for dag_id, pool, mapped in (
-        ("ingest_github", "github_api", "ingest_repo"),
-        ("ingest_pypi", "pypi_api", "ingest_package"),
+def test_ingest_is_daily_single_run_and_maps_repos_and_packages_on_their_pools(dagbag):
+    dag = dagbag.dags[INGEST]
+    assert dag.max_active_runs == 1
+    assert dag.timetable.description == "At 00:00"  # daily, UTC
+    for mapped, pool, entity in (
+        ("ingest_repo", "github_api", "staging.github_commits"),
+        ("ingest_package", "pypi_api", "staging.pypi_downloads"),
     ):
-        dag = dagbag.dags[dag_id]
-        assert dag.max_active_runs == 1
-        assert dag.timetable.description == "At 00:00"  # daily, UTC
         task = dag.get_task(mapped)
         assert task.pool == pool
         assert type(task).__name__.endswith("MappedOperator")  # dynamic task mapping
-        assert (
-            {a.name for a in task.outlets} >= {"staging.github_commits"}
-            if dag_id == "ingest_github"
-            else True
-        )
+        assert entity in {a.name for a in task.outlets}
 
 
-def test_assets_link_ingest_to_load_to_transform(dagbag):
+def test_assets_make_one_load_and_one_transform_per_batch(dagbag):
     from osspulse.orchestration.assets import GOLD, RAW, RAW_BATCH, STAGING, STAGING_BATCH
 
     produced = {}
@@ -68,12 +64,12 @@ def test_assets_link_ingest_to_load_to_transform(dagbag):
         for t in dag.tasks:
             for asset in t.outlets:
                 produced.setdefault(asset.name, set()).add(dag_id)
-    assert produced[STAGING_BATCH["github"].name] == {"ingest_github"}
-    assert produced[STAGING_BATCH["pypi"].name] == {"ingest_pypi"}
-    assert produced[RAW_BATCH.name] == {"load_iceberg"}
-    assert {produced[a.name].pop() for a in STAGING.values()} == {"ingest_github", "ingest_pypi"}
-    assert all(produced[a.name] == {"load_iceberg"} for a in RAW.values())
-    assert produced[GOLD.name] == {"transform_dbt"}
+    assert produced[STAGING_BATCH.name] == {INGEST}
+    assert [t.task_id for t in dagbag.dags[INGEST].tasks if STAGING_BATCH in t.outlets] == ["publish_batch"]
+    assert produced[RAW_BATCH.name] == {LOAD}
+    assert all(produced[a.name] == {INGEST} for a in STAGING.values())
+    assert all(produced[a.name] == {LOAD} for a in RAW.values())
+    assert produced[GOLD.name] == {TRANSFORM}
 
     def names(condition) -> set[str]:  # an Asset, or AssetAny/AssetAll of conditions
         nested = getattr(condition, "objects", None)
@@ -82,8 +78,8 @@ def test_assets_link_ingest_to_load_to_transform(dagbag):
     def consumed(dag_id: str) -> set[str]:
         return names(dagbag.dags[dag_id].timetable.asset_condition)
 
-    assert consumed("load_iceberg") == {"staging.github", "staging.pypi"}
-    assert consumed("transform_dbt") == {"lake.raw"}
+    assert consumed(LOAD) == {STAGING_BATCH.name}  # one batch asset: one load run per batch
+    assert consumed(TRANSFORM) == {RAW_BATCH.name}
 
 
 def test_transform_dbt_has_a_task_per_model_and_its_tests(dagbag):
@@ -127,14 +123,12 @@ def test_a_test_reading_two_models_runs_after_both_are_built(dagbag):
     assert set(dag.get_task("all_built").upstream_task_ids) >= {f"dbt.{multi[0]['name']}_test"}
 
 
-def test_load_iceberg_submits_one_spark_job_per_entity(dagbag):
-    from osspulse.entities import ENTITIES
-
-    dag = dagbag.dags["load_iceberg"]
-    submits = {t.task_id: t for t in dag.tasks if type(t).__name__ == "SparkSubmitOperator"}
-    assert set(submits) == {f"load_{e.name}" for e in ENTITIES}
-    assert {t.pool for t in submits.values()} == {"spark"}  # bounded JVMs on a small machine
-    assert all(t.application.endswith("spark_jobs/load_raw.py") for t in submits.values())
+def test_load_iceberg_submits_one_spark_application_for_every_entity(dagbag):
+    dag = dagbag.dags[LOAD]
+    submits = [t for t in dag.tasks if type(t).__name__ == "SparkSubmitOperator"]
+    assert [t.task_id for t in submits] == ["load_raw"]  # one JVM start per load run
+    assert submits[0].pool == "spark"
+    assert submits[0].application.endswith("spark_jobs/load_raw.py")
 
 
 def test_no_dag_file_does_io_or_trigger_chains_at_top_level():

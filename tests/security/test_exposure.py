@@ -120,7 +120,7 @@ def test_service_logs_hold_no_secret(demo_pipeline):
     logs = [*(s.state_dir / "logs").glob("*.log"), *(s.state_dir / "airflow" / "logs").rglob("*.log")]
     sim = json.loads(urllib.request.urlopen(f"http://{s.bind_host}:{s.fake_api_port}/_sim/stats").read())
     assert sim["authorized"] > 0, "the ingest sent the token (to the simulator)"
-    task_logs = [p for p in logs if "dag_id=ingest_github" in str(p)]
+    task_logs = [p for p in logs if "dag_id=ingest/" in str(p)]
     assert task_logs, "the ingest tasks of the run wrote logs"
     leaks = files_containing(logs, [v for v in secret_values(s) if v and v != "change-me"])
     assert not leaks, leaks

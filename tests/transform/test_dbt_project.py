@@ -103,5 +103,7 @@ def test_source_is_only_used_in_bronze(manifest: dict) -> None:
 
 def test_sources_declare_freshness(manifest: dict) -> None:
     for source in manifest["sources"].values():
+        if source["source_name"] == "ops":  # operational tables the pipeline writes itself: no freshness
+            continue
         assert source["loaded_at_field"] == "fetched_at", source["name"]
         assert source["freshness"]["error_after"]["count"], source["name"]

@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     s = demo.use_simulator(s, data)
     runner.up(s)
     log.info("resetting the pipeline's data (staging, lake.raw/bronze/silver/gold)")
-    pipeline.reset_pipeline_data(s)
+    pipeline.reset_pipeline_data(s, force=True)  # checked above: a demo stack or --force
     end = dataset_end_date(data)
     passes = [run_pass(s, "backfill", end)]
     append_activity(data, days=1)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from osspulse.entities import ENTITIES, entity
-from osspulse.load.transform import REJECT_COLUMN, split, transform
+from osspulse.load.extract import REJECT_COLUMN, split, transform
 from tests.helpers import naive_utc
 
 FETCHED = datetime(2026, 2, 1, 6, 0, tzinfo=UTC)
@@ -113,3 +113,35 @@ def test_output_columns_match_the_raw_table(spark, ent):
     df = spark.createDataFrame([], f"{key_schema}, payload string, load_date date, fetched_at timestamp")
     good, _ = split(transform(df, ent), ent)
     assert [(f.name, f.dataType.simpleString()) for f in good.schema.fields] == ent.raw_columns()
+
+
+def test_a_truncated_object_is_rejected_not_loaded_as_nulls(spark):
+    truncated = commit("t", "2026-01-05T10:00:00Z")[:40]
+    df = staged(spark, [("o/r", "t", truncated, date(2026, 2, 1), FETCHED)])
+    ent = entity("github_commits")
+    good, rejects = split(transform(df, ent), ent)
+    assert good.count() == 0
+    assert [r.reason for r in rejects.collect()] == ["payload is not valid JSON"]
+
+
+def test_numbers_and_nested_objects_are_read_through_the_one_parse(spark):
+    repo = {
+        "id": 42,
+        "full_name": "o/r",
+        "stargazers_count": 7,
+        "forks_count": 0,
+        "watchers_count": 7,
+        "subscribers_count": 1,
+        "open_issues_count": 2,
+        "archived": True,
+        "license": {"spdx_id": "Apache-2.0"},
+        "created_at": "2020-01-01T00:00:00Z",
+        "pushed_at": "2026-01-01T00:00:00Z",
+    }
+    df = spark.createDataFrame(
+        [("o/r", date(2026, 2, 1), json.dumps(repo), date(2026, 2, 1), FETCHED)],
+        "repo string, snapshot_date date, payload string, load_date date, fetched_at timestamp",
+    )
+    row = transform(df, entity("github_repos")).collect()[0]
+    assert (row.repo_id, row.stargazers_count, row.archived, row.license_spdx) == (42, 7, True, "Apache-2.0")
+    assert row[REJECT_COLUMN] is None
