@@ -50,11 +50,11 @@ audit: ## pip-audit of requirements.lock (accepted findings: security/known-vuln
 
 .PHONY: test
 test: setup lint ## lint, then unit and integration tests against the real native stack
-	@$(PYTEST) -v --timeout=1800 --junitxml=artifacts/junit.xml
+	@$(PYTEST) -v --suite=all --timeout=1800 --junitxml=artifacts/junit.xml
 
 .PHONY: test-unit
-test-unit: ## only the tests that need no running services
-	@$(PYTEST) -v -m "not integration and not e2e and not browser and not faults and not compose"
+test-unit: ## only the tests that need no running services (what a bare `pytest` runs)
+	@$(PYTEST) -v
 
 .PHONY: bench
 bench: bench-stack bench-ingest bench-load bench-dbt bench-e2e bench-dashboard ## every benchmark (prints figures and ratios; never gates CI)

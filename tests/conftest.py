@@ -17,45 +17,14 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from osspulse.pipeline import mark_disposable
-from osspulse.settings import PORT_SETTINGS, REPO_ROOT, Settings, get_settings
+from osspulse.settings import Settings, get_settings
+from tests.helpers import use_the_test_stack
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DEMO_LOAD_DATE = date(2026, 11, 20)
-TEST_STATE_DIR = REPO_ROOT / ".osspulse-test"
 
 
-def _test_stack_environment() -> None:
-    """Point every setting of this process (and of the services it starts) at the tests' own stack.
-
-    ``OSSPULSE_ENV_FILE`` names ``.osspulse-test/test.env``: the configured settings file (secrets
-    included; mode 600) plus the tests' state directory and ports (the configured ones shifted by
-    ``OSSPULSE_TEST_PORT_OFFSET``). The state directory is marked disposable: only such a stack's
-    pipeline data may be reset by the tests (:func:`osspulse.pipeline.reset_pipeline_data`).
-    """
-    from osspulse.settings import env_file
-
-    configured = get_settings()
-    offset = int(os.environ.get("OSSPULSE_TEST_PORT_OFFSET", "20000"))
-    overrides = {"OSSPULSE_STATE_DIR": str(TEST_STATE_DIR)}
-    overrides.update({f"OSSPULSE_{p.upper()}": str(getattr(configured, p) + offset) for p in PORT_SETTINGS})
-    source = env_file()
-    text = source.read_text() if source.is_file() else ""
-    TEST_STATE_DIR.mkdir(mode=0o700, exist_ok=True)
-    target = TEST_STATE_DIR / "test.env"
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text + "\n# the tests' own stack (tests/conftest.py)\n")
-        out.writelines(f"{k}={v}\n" for k, v in overrides.items())
-    os.environ["OSSPULSE_ENV_FILE"] = str(target)
-    for key, value in overrides.items():  # an exported variable would beat the file
-        if key in os.environ:
-            os.environ[key] = value
-    get_settings.cache_clear()
-    mark_disposable(get_settings(), "the tests' own stack (tests/conftest.py)")
-
-
-_test_stack_environment()
+use_the_test_stack()
 
 
 def _test_github_token() -> None:
@@ -85,6 +54,29 @@ def _airflow_environment() -> None:
 
 
 _airflow_environment()
+
+
+SERVICE_MARKERS = ("integration", "e2e", "browser", "faults")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--suite",
+        choices=("fast", "all"),
+        default="fast",
+        help="fast (default): only tests that need no service; all: the whole suite (make test)",
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A bare `pytest` runs the fast tier; `make test` passes --suite=all; an explicit -m decides alone."""
+    if config.getoption("--suite") == "all" or config.getoption("markexpr"):
+        return
+    slow = [i for i in items if any(i.get_closest_marker(m) for m in SERVICE_MARKERS)]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [i for i in items if i not in slow]
 
 
 @pytest.fixture(scope="session")

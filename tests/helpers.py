@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+
+from osspulse.settings import PORT_SETTINGS, REPO_ROOT
+
+TEST_STATE_DIR = REPO_ROOT / ".osspulse-test"
 
 
 def naive_utc(*args: int) -> datetime:
@@ -25,3 +30,34 @@ def files_containing(paths, secrets: list[str]) -> list[str]:
             if needle in data:
                 found.append(f"{path}: secret #{index}")
     return found
+
+
+def use_the_test_stack() -> None:
+    """Point every setting of this process (and of the services it starts) at the tests' own stack.
+
+    ``OSSPULSE_ENV_FILE`` names ``.osspulse-test/test.env``: the configured settings file (secrets
+    included; mode 600) plus the tests' state directory and ports (the configured ones shifted by
+    ``OSSPULSE_TEST_PORT_OFFSET``). The state directory is marked disposable: only such a stack's
+    pipeline data may be reset by the tests (:func:`osspulse.pipeline.reset_pipeline_data`).
+    """
+    from osspulse.pipeline import mark_disposable
+    from osspulse.settings import env_file, get_settings
+
+    configured = get_settings()
+    offset = int(os.environ.get("OSSPULSE_TEST_PORT_OFFSET", "20000"))
+    overrides = {"OSSPULSE_STATE_DIR": str(TEST_STATE_DIR)}
+    overrides.update({f"OSSPULSE_{p.upper()}": str(getattr(configured, p) + offset) for p in PORT_SETTINGS})
+    source = env_file()
+    text = source.read_text() if source.is_file() else ""
+    TEST_STATE_DIR.mkdir(mode=0o700, exist_ok=True)
+    target = TEST_STATE_DIR / "test.env"
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text + "\n# the tests' own stack (tests/conftest.py)\n")
+        out.writelines(f"{k}={v}\n" for k, v in overrides.items())
+    os.environ["OSSPULSE_ENV_FILE"] = str(target)
+    for key, value in overrides.items():  # an exported variable would beat the file
+        if key in os.environ:
+            os.environ[key] = value
+    get_settings.cache_clear()
+    mark_disposable(get_settings(), "the tests' own stack (tests/conftest.py)")

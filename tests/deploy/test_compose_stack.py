@@ -22,6 +22,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -31,11 +32,13 @@ from osspulse.deploy.project import DEMO_FILE, ComposeProject, host_settings
 from osspulse.lake.trino import trino_connection
 from osspulse.orchestration.airflow_api import AirflowClient
 from osspulse.settings import REPO_ROOT, Settings
-from tests.conftest import ARTIFACTS, DEMO_LOAD_DATE
 from tests.e2e.test_pipeline import gold_fingerprint
 
 pytestmark = [pytest.mark.compose]
 
+ARTIFACTS = REPO_ROOT / "artifacts"
+#: the load date of the demo's tests (the e2e tests use the same)
+DEMO_LOAD_DATE = date(2026, 11, 20)
 WORKERS = int(os.environ.get("OSSPULSE_COMPOSE_WORKERS", "2"))
 PROJECT = "osspulse-test"
 KEEP = os.environ.get("OSSPULSE_COMPOSE_KEEP") == "1"  # leave the deployment running afterwards

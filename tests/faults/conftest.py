@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from osspulse.settings import Settings
 from tests.faults.lane import Lane
-
-LOAD_DATE = date(2026, 11, 20)
-REPORT = Path(__file__).resolve().parents[2] / "artifacts" / "faults.json"
+from tests.faults.report import LOAD_DATE, REPORT, markdown_table, record
 
 
 def pytest_collection_modifyitems(items):
@@ -82,34 +79,6 @@ def baseline(make_lane, spark, simulator) -> dict[str, str]:
     prints = lane.fingerprint()
     record("clean run", "none", "baseline", lane.timings)
     return prints
-
-
-def record(fault: str, phase: str, outcome: str, timings: dict[str, float] | None = None) -> None:
-    """Append a fault's outcome to artifacts/faults.json (docs/reliability.md is written from it)."""
-    REPORT.parent.mkdir(exist_ok=True)
-    rows = json.loads(REPORT.read_text()) if REPORT.exists() else []
-    rows = [r for r in rows if r["fault"] != fault]
-    rows.append({"fault": fault, "phase": phase, "outcome": outcome,
-                 "seconds": {k: round(v, 1) for k, v in (timings or {}).items()}})  # fmt: skip
-    REPORT.write_text(json.dumps(rows, indent=2))
-
-
-def assert_gold_equal(expected: dict, actual: dict, fault: str, phase: str, timings: dict | None) -> None:
-    """Record the fault's outcome (gold equal to the clean run, or which tables differ), then assert it."""
-    from tests.faults.lane import diff
-
-    mismatches = diff(expected, actual)
-    record(fault, phase, "gold equals the clean run" if not mismatches else f"MISMATCH {mismatches}", timings)
-    assert not mismatches, mismatches
-
-
-def markdown_table(rows: list[dict]) -> str:
-    """The fault report as the table of docs/reliability.md."""
-    lines = ["| Fault | Phase | Outcome | Lane seconds |", "|---|---|---|---|"]
-    for r in rows:
-        secs = ", ".join(f"{k} {v:.0f}" for k, v in r["seconds"].items()) or "-"
-        lines.append(f"| {r['fault']} | {r['phase']} | {r['outcome']} | {secs} |")
-    return "\n".join(lines) + "\n"
 
 
 def pytest_sessionfinish(session, exitstatus):

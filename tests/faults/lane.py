@@ -178,6 +178,20 @@ class Lane:
                 **kwargs,
             )
 
+    def cli_log(self) -> str:
+        path = self.workdir / "cli.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def loads_committed(self) -> int:
+        """Entities whose load into this lane's raw namespace committed (rows of ``lake.ops.load_audit``)."""
+        with trino_connection(self.base) as conn:
+            cur = conn.cursor()
+            cur.execute(
+                f"select count(*) from {self.base.catalog_name}.ops.load_audit where namespace = ?",  # noqa: S608
+                (self.raw_namespace,),
+            )
+            return int(cur.fetchone()[0])
+
     # --- comparison -----------------------------------------------------------------------------------
     def fingerprint(self, exclude: tuple[str, ...] = ()) -> dict[str, str]:
         return gold_fingerprint(self.base, self.prefix, exclude)

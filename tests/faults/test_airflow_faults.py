@@ -10,8 +10,8 @@ from osspulse.orchestration.airflow_api import AirflowClient
 from osspulse.orchestration.dag_ids import INGEST, LOAD, TRANSFORM
 from osspulse.pipeline import reset_pipeline_data
 from osspulse.stack import runner
-from tests.faults.conftest import assert_gold_equal
 from tests.faults.lane import gold_fingerprint
+from tests.faults.report import assert_gold_equal
 
 
 def test_restart_the_scheduler_mid_dag(demo_pipeline):
@@ -22,16 +22,28 @@ def test_restart_the_scheduler_mid_dag(demo_pipeline):
     t0 = time.monotonic()
     with AirflowClient(s) as api:
         since = datetime.now(UTC)
-        runs = [api.trigger(INGEST, conf)]
+        run = api.trigger(INGEST, conf)
+
+        def spark_is_loading() -> bool:
+            """The signal: the load run's Spark task is running (the application was submitted)."""
+            loads = [r for r in api.runs(LOAD, since) if r.state == "running"]
+            return any(
+                ti["task_id"] == "load_raw" and ti["state"] == "running"
+                for r in loads
+                for ti in api.task_instances(LOAD, r.run_id)
+            )
+
         deadline = time.monotonic() + 900
-        while not any(r.state == "running" for r in api.runs(LOAD, since)):
-            assert time.monotonic() < deadline, "load_iceberg never started"
-            time.sleep(2)
-        time.sleep(5)  # Spark jobs are submitted
+        while not spark_is_loading():
+            assert time.monotonic() < deadline, "load_iceberg's Spark task never started"
+            time.sleep(1)
+        scheduler = runner.service(s, "airflow-scheduler")
+        before = scheduler.pid_file.running_pid()
         runner.down(s, only=["airflow-scheduler"])
+        assert not scheduler.pid_file.running_pid(), "the scheduler is down while Spark loads"
         runner.up(s)
-        for run in runs:
-            api.wait(run.dag_id, run.run_id, timeout=1200)
+        assert scheduler.pid_file.running_pid() not in (None, before), "a new scheduler process runs"
+        api.wait(run.dag_id, run.run_id, timeout=1200)
         api.wait_settled(LOAD, since, timeout=2400)
         api.wait_settled(TRANSFORM, since, timeout=2400)
     fault = "restart the Airflow scheduler mid-DAG (during load_iceberg)"

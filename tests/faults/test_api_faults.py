@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.conftest import LOAD_DATE, assert_gold_equal
+from tests.faults.report import LOAD_DATE, assert_gold_equal
 
 
 def finish(lane, spark, baseline, fault: str, phase: str) -> None:

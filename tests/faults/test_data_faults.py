@@ -7,7 +7,7 @@ import shutil
 from datetime import timedelta
 
 from osspulse_sim.server import running_simulator
-from tests.faults.conftest import LOAD_DATE, assert_gold_equal
+from tests.faults.report import LOAD_DATE, assert_gold_equal
 
 
 def test_duplicate_records_across_pages(make_lane, sim, spark, baseline):

@@ -8,8 +8,9 @@ import signal
 import time
 from datetime import timedelta
 
+from osspulse.entities import ENTITIES
 from osspulse.stack import runner
-from tests.faults.conftest import LOAD_DATE, assert_gold_equal
+from tests.faults.report import LOAD_DATE, assert_gold_equal
 
 END = LOAD_DATE + timedelta(days=1)
 
@@ -48,14 +49,14 @@ def test_kill_spark_mid_commit(make_lane, sim, spark, baseline):
     lane = make_lane("killspark")
     lane.ingest(LOAD_DATE)
     proc = lane.cli("load", "--start", str(LOAD_DATE), "--end", str(END), "--namespace", lane.raw_namespace)
-    time.sleep(25)  # the JVM is up and loading entities one after the other
-    if proc.poll() is None:
-        kill(proc)
+    # the signal: the first entity's load committed (its audit row) while the application still runs
+    wait_until(lambda: lane.loads_committed() >= 1 or proc.poll() is not None, 600, "a first committed load")
+    assert proc.poll() is None, "the load finished before it could be killed:\n" + lane.cli_log()[-2000:]
+    kill(proc)
+    committed = lane.loads_committed()
+    assert 1 <= committed < len(ENTITIES), f"killed mid-load: {committed} of {len(ENTITIES)} committed"
     lane.load(spark, LOAD_DATE)  # the rerun replaces the window of every entity
-    audit = spark.sql(
-        f"select count(*) from lake.ops.load_audit where namespace = '{lane.raw_namespace}'"
-    ).first()[0]
-    assert audit >= 8
+    assert lane.loads_committed() == committed + len(ENTITIES)
     lane.transform()
     compare(lane, baseline, "kill -9 Spark while it loads and commits", "load")
 
@@ -67,7 +68,8 @@ def test_stop_trino_during_a_dbt_run(make_lane, sim, spark, baseline, stack):
     lane.dbt("seed")
     proc = lane.cli("dbt", "--schema-prefix", lane.prefix, "--raw-schema", lane.raw_namespace,
                     "--workdir", str(lane.workdir), "run")  # fmt: skip
-    time.sleep(8)
+    # the signal: dbt reports its first model built (models are running) while the run goes on
+    wait_until(lambda: " OK created " in lane.cli_log() or proc.poll() is not None, 300, "a first model")
     stopped_mid_run = proc.poll() is None
     runner.down(stack, only=["trino"])
     proc.wait(timeout=300)
@@ -83,11 +85,16 @@ def test_restart_postgres_during_ingestion(make_lane, sim, spark, baseline, stac
     sim.configure(slow_rate=1.0, slow_s=0.05)
     proc = lane.cli("ingest", "all", "--load-date", str(LOAD_DATE))
     wait_until(lambda: sim.stats()["counted"] >= 20, 120, "20 answered requests")
+    assert proc.poll() is None, "the ingest finished before PostgreSQL could be restarted"
+    answered = sim.stats()["counted"]
     runner.down(stack, only=["postgres"])
     runner.up(stack)  # Airflow and Trino may have lost their connections; up restarts what exited
     proc.wait(timeout=600)
     sim.configure(slow_rate=0.0)
+    before_rerun = sim.stats()["counted"]
     lane.ingest(LOAD_DATE)
+    # the restart cut the first run off mid-way: the rerun still had pages to fetch
+    assert answered >= 20 and sim.stats()["counted"] > before_rerun
     lane.load(spark, LOAD_DATE)
     lane.transform()
     compare(lane, baseline, "restart PostgreSQL during ingestion", "ingest")
@@ -97,15 +104,19 @@ def test_stop_minio_during_a_spark_write(make_lane, sim, spark, baseline, stack)
     lane = make_lane("stopminio")
     lane.ingest(LOAD_DATE)
     proc = lane.cli("load", "--start", str(LOAD_DATE), "--end", str(END), "--namespace", lane.raw_namespace)
-    time.sleep(20)
+    # the signal: a first entity committed while the application still writes the others
+    wait_until(lambda: lane.loads_committed() >= 1 or proc.poll() is not None, 600, "a first committed load")
+    assert proc.poll() is None, "the load finished before MinIO could be stopped:\n" + lane.cli_log()[-2000:]
+    committed = lane.loads_committed()
     runner.down(stack, only=["minio"])
-    time.sleep(10)
+    assert not runner.service(stack, "minio").pid_file.running_pid(), "MinIO is down"
     runner.up(stack)
     try:
         proc.wait(timeout=600)
     finally:
         if proc.poll() is None:
             kill(proc)
+    assert committed < len(ENTITIES), "MinIO stopped mid-load"
     lane.load(spark, LOAD_DATE)
     lane.transform()
     compare(lane, baseline, "stop MinIO during a Spark write", "load")

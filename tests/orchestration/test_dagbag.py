@@ -13,8 +13,12 @@ DAGS = Path(__file__).resolve().parents[2] / "dags"
 
 
 @pytest.fixture(scope="module")
-def dagbag():
+def dagbag(settings):
     from airflow.dag_processing.dagbag import DagBag
+
+    from osspulse.orchestration.tasks import ensure_dbt_manifest
+
+    ensure_dbt_manifest(settings)  # transform_dbt renders from it (dbt parse: no database needed)
 
     return DagBag(dag_folder=str(DAGS), known_pools={"default_pool", "github_api", "pypi_api"})
 
@@ -82,45 +86,44 @@ def test_assets_make_one_load_and_one_transform_per_batch(dagbag):
     assert consumed(TRANSFORM) == {RAW_BATCH.name}
 
 
-def test_transform_dbt_has_a_task_per_model_and_its_tests(dagbag):
+def test_transform_dbt_runs_one_dbt_build_that_a_task_per_model_watches(dagbag):
     import json
 
     manifest = json.loads((DAGS.parent / "dbt_project" / "target" / "manifest.json").read_text())
+    dag = dagbag.dags[TRANSFORM]
+    producer = dag.get_task("dbt.dbt_producer_watcher")
+    # one `dbt build`: dbt itself runs each test after every model it reads (relationships included)
+    assert type(producer).__name__ == "DbtProducerWatcherOperator" and producer.base_cmd == ["build"]
     models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
-    tasks = {t.task_id for t in dagbag.dags["transform_dbt"].tasks}
-    assert {f"dbt.{m}.run" for m in models} <= tasks
+    tasks = dag.task_dict
+    assert {f"dbt.{m}.run" for m in models} <= set(tasks)
     tested = {
-        n["attached_node"].split(".")[-1] for n in manifest["nodes"].values() if n["resource_type"] == "test"
+        n["attached_node"].split(".")[-1]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "test" and n.get("attached_node")
     }
-    assert {f"dbt.{m}.test" for m in tested if m in models} <= tasks
-    assert "source_freshness" in tasks and "record_health" in tasks
+    assert {f"dbt.{m}.test" for m in tested if m in models} <= set(tasks)
+    watchers = [t for t in dag.tasks if type(t).__name__.endswith("WatcherOperator") and t is not producer]
+    assert watchers and all(t.deferrable for t in watchers)  # they wait in the triggerer, not in a slot
+    assert "record_health" in tasks and "all_built" in tasks
 
 
-def test_a_test_reading_two_models_runs_after_both_are_built(dagbag):
-    """On an empty lake, a relationships test inside one model's test task would read a missing table."""
+def test_a_stale_source_holds_back_only_the_models_that_read_it(dagbag):
+    """Freshness runs first in the producer; each source with freshness has a task upstream of its readers."""
     import json
 
     manifest = json.loads((DAGS.parent / "dbt_project" / "target" / "manifest.json").read_text())
-    dag = dagbag.dags["transform_dbt"]
-    multi = [
-        n
-        for n in manifest["nodes"].values()
-        if n["resource_type"] == "test"
-        and len([d for d in n["depends_on"]["nodes"] if d.startswith("model.")]) > 1
-    ]
-    assert multi, "the project has relationships tests"
-    for node in multi:
-        task = dag.get_task(f"dbt.{node['name']}_test")
-        parents = {d.split(".")[-1] for d in node["depends_on"]["nodes"] if d.startswith("model.")}
-        upstream = task.get_flat_relative_ids(upstream=True)
-        assert {f"dbt.{p}.run" for p in parents} <= upstream, node["name"]
-        # and no model's own test task runs it
-        for p in parents:
-            if f"dbt.{p}.test" in dag.task_dict:
-                exclude = dag.get_task(f"dbt.{p}.test").exclude or []
-                excluded = " ".join([exclude] if isinstance(exclude, str) else exclude).split()
-                assert node["name"] in excluded
-    assert set(dag.get_task("all_built").upstream_task_ids) >= {f"dbt.{multi[0]['name']}_test"}
+    dag = dagbag.dags[TRANSFORM]
+    for source in manifest["sources"].values():
+        if not (source.get("freshness") or {}).get("error_after", {}).get("count"):
+            continue
+        task = dag.get_task(f"dbt.{source['source_name']}_{source['name']}_source")
+        readers = {
+            n["name"]
+            for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and source["unique_id"] in n["depends_on"]["nodes"]
+        }
+        assert {f"dbt.{r}.run" for r in readers} <= task.downstream_task_ids, source["name"]
 
 
 def test_load_iceberg_submits_one_spark_application_for_every_entity(dagbag):

@@ -103,3 +103,18 @@ def test_a_manual_load_takes_its_params_or_every_entity(monkeypatch):
     assert plan["entities"] == sorted(e.name for e in ENTITIES)
     one_day = tasks.plan_load({"params": {"start": "2026-11-01", "entities": ["github_repos"]}})
     assert (one_day["end"], one_day["entities"]) == ("2026-11-02", ["github_repos"])
+
+
+def test_the_backfill_command_runs_one_day_at_a_time_and_reruns_days_already_run():
+    from osspulse.cli import backfill_command
+
+    cmd = backfill_command("2026-11-01", "2026-11-10")
+    assert cmd[:4] == ["backfill", "create", "--dag-id", "ingest"]
+    options = dict(zip(cmd[4::2], cmd[5::2], strict=True))
+    assert options == {
+        "--from-date": "2026-11-01",
+        "--to-date": "2026-11-10",
+        "--max-active-runs": "1",  # Airflow 3 would run up to 10 at once
+        "--reprocess-behavior": "completed",
+    }
+    assert backfill_command("2026-11-01", "2026-11-01", dry_run=True)[-1] == "--dry-run"

@@ -13,7 +13,7 @@ import pytest
 
 from osspulse.pipeline import DISPOSABLE_MARKER, PipelineError, reset_pipeline_data
 from osspulse.settings import PORT_SETTINGS, REPO_ROOT, get_settings
-from tests.conftest import TEST_STATE_DIR
+from tests.helpers import TEST_STATE_DIR
 
 
 def _configured_settings() -> dict:
