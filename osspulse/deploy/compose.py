@@ -188,11 +188,13 @@ def airflow_env(s: Settings, airflow_home: Path, public_url: str | None = None) 
 
 
 #: The standalone cluster's properties, for the daemons and for every driver (spark-submit reads
-#: ``$SPARK_CONF_DIR/spark-defaults.conf``): every connection authenticated with the shared secret, no killing
-#: of applications from the web UI, no REST submission server. A file (mode 600) keeps the secret off every
+#: ``$SPARK_CONF_DIR/spark-defaults.conf``): every connection authenticated with the shared secret and
+#: encrypted (the catalog's credentials travel to the executors inside the tasks), no killing of
+#: applications from the web UI, no REST submission server. A file (mode 600) keeps the secret off every
 #: command line; the workers hand it to their executors in the environment.
 SPARK_CLUSTER_PROPERTIES = {
     "spark.authenticate": "true",
+    "spark.network.crypto.enabled": "true",
     "spark.ui.killEnabled": "false",
     "spark.master.rest.enabled": "false",
 }

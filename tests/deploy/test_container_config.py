@@ -243,6 +243,7 @@ def test_the_cluster_authenticates_with_a_secret_off_every_command_line(containe
     path = compose.write_spark_conf(s)
     props = dict(line.split(" ", 1) for line in path.read_text().splitlines())
     assert props["spark.authenticate"] == "true" and props["spark.ui.killEnabled"] == "false"
+    assert props["spark.network.crypto.enabled"] == "true"
     assert props["spark.authenticate.secret"] == SECRETS["spark_auth_secret"]
     assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
     argv, env = compose.service_process(s, "spark-worker", {})
