@@ -55,6 +55,8 @@ DEMO_DATA = Path("/var/lib/osspulse/demo-data")
 TRINO_ETC = Path("/etc/trino")
 TRINO_PLUGIN_DIR = Path("/usr/lib/trino/plugin")
 TRINO_DATA_DIR = Path("/data/trino")
+#: the user of the Trino image (docker/trino/Dockerfile): owner of the files config-init renders
+TRINO_UID = 1000
 #: ``render --out DIR`` writes DIR/<role>/; docker-compose.yml mounts each as a Trino node's /etc/trino.
 TRINO_ROLES = ("coordinator", "worker")
 
@@ -149,13 +151,19 @@ def write_tree(root: Path, files: Mapping[str, str]) -> None:
 
 
 def render(s: Settings, out: Path) -> list[Path]:
-    """Write the coordinator's and the workers' /etc/trino into ``out/coordinator`` and ``out/worker``."""
+    """Write the coordinator's and the workers' /etc/trino into ``out/coordinator`` and ``out/worker``.
+
+    Run as root (the config-init job), it hands every file to the Trino image's user.
+    """
     check_container_settings(s)
     written = []
     for role in TRINO_ROLES:
         files = trino_etc(s, role)
         write_tree(out / role, files)
         written += [out / role / rel for rel in files]
+    if os.geteuid() == 0:
+        for path in (out, *sorted(out.rglob("*"))):
+            os.chown(path, TRINO_UID, 0)
     return written
 
 
@@ -296,7 +304,8 @@ def _pyspark_home() -> str:
 
 def serve(s: Settings, service: str) -> None:
     """Replace this process by ``service``: it becomes the container's main process and gets its signals."""
-    check_container_settings(s)
+    if service != FAKE_API:  # the simulator talks to no other service
+        check_container_settings(s)
     argv, env = service_process(s, service, os.environ)
     if service in SPARK_SERVICES:
         write_spark_conf(s)

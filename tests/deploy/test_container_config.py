@@ -296,3 +296,10 @@ def test_the_image_bakes_exactly_the_jars_spark_uses():
     assert env["OSSPULSE_CACHE_DIR"] == "/opt/osspulse-cache"  # spark.jar_paths() looks in CACHE_DIR/jars
     for path in (REPO_ROOT / "docker-compose.yml", REPO_ROOT / "docker" / "osspulse" / "Dockerfile"):
         assert not re.search(r"spark\.jars\.packages|--packages", path.read_text()), path
+
+
+def test_config_init_hands_trinos_files_to_the_trino_images_user():
+    dockerfile = (REPO_ROOT / "docker" / "trino" / "Dockerfile").read_text()
+    assert f"--uid {compose.TRINO_UID} " in dockerfile
+    assert f"USER {compose.TRINO_UID}:" in dockerfile
+    assert cf.load()["services"]["config-init"]["user"] == "0:0"  # the job chowns, so it runs as root
