@@ -80,6 +80,10 @@ clean: ## stop the stack and delete its state (keeps the download cache)
 images: ## build the Docker images (a local Debian base when no registry serves one; docs/docker.md)
 	@$(OSSPULSE) images build
 
+.PHONY: bench-images
+bench-images: ## image build time cold (deletes BuildKit's cache) and after a one-line code change; sizes
+	@$(OSSPULSE) images bench
+
 COMPOSE := docker compose
 COMPOSE_DEMO := $(COMPOSE) -f docker-compose.yml -f docker/compose.demo.yml
 SCALE ?= --scale trino-worker=1 --scale spark-worker=1

@@ -2,6 +2,7 @@
 
     osspulse images build [--only app trino minio postgres] [--ca-bundle FILE|none] [--no-cache]
     osspulse images list                   # the images, their base and size
+    osspulse images bench                  # build time cold, after a one-line change (make bench-images)
 
 Each Dockerfile names a public Debian base image (``ARG BASE_IMAGE=debian:12.15-slim``, Trino's
 ``ARG TRINO_BASE_IMAGE=debian:13.8-slim``). The base is, in this order: the one given at build time (the
@@ -294,6 +295,46 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+#: the file the benchmark changes by one line (and restores): code of the app image
+BENCH_FILE = REPO_ROOT / "osspulse" / "deploy" / "__init__.py"
+
+
+def bench(ca_bundle: Path | None, log_dir: Path) -> dict[str, object]:
+    """Build every image cold (BuildKit's cache and our images deleted, the Debian bases kept), then again
+    after a one-line change of the app's code; returns the seconds of each build and the image sizes."""
+    check_docker()
+    for image in IMAGES:
+        docker("image", "rm", "-f", image.name, check=False)
+    docker("builder", "prune", "--all", "--force")
+    started = time.monotonic()
+    cold = build_all(None, ca_bundle, log_dir)
+    cold_s = time.monotonic() - started
+    original = BENCH_FILE.read_text()
+    try:
+        BENCH_FILE.write_text(original + f"# benchmark {time.time()}\n")
+        started = time.monotonic()
+        build_all(None, ca_bundle, log_dir)
+        changed_s = time.monotonic() - started
+    finally:
+        BENCH_FILE.write_text(original)
+    return {
+        "cold_s": round(cold_s, 1),
+        "cold_per_image_s": {b.image.key: round(b.seconds, 1) for b in cold},
+        "after_one_line_change_s": round(changed_s, 1),
+        "sizes_mib": {b.image.key: round(b.size / 2**20) for b in cold},
+    }
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import json
+
+    from osspulse.settings import get_settings
+
+    figures = bench(default_ca_bundle(), get_settings().state_dir / "logs")
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     for image in IMAGES:
         size = human(image_size(image.name)) if image_exists(image.name) else "not built"
@@ -314,3 +355,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     build_cmd.set_defaults(func=_build)
     list_cmd = actions.add_parser("list", help="the images and their sizes")
     list_cmd.set_defaults(func=_list)
+    bench_cmd = actions.add_parser(
+        "bench", help="build time cold (BuildKit's cache deleted) and after a one-line code change"
+    )
+    bench_cmd.set_defaults(func=_bench)
