@@ -111,7 +111,7 @@ test-compose: setup images ## the demo through Airflow on compose (2 Spark + 2 T
 	@$(PYTEST) -v -m compose --timeout=5400 --junitxml=artifacts/junit-compose.xml tests/deploy
 
 .PHONY: bench-dbt
-bench-dbt: ## dbt full refresh vs incremental after one new day on a year of history (wall, rows read)
+bench-dbt: ## dbt full refresh vs incremental after one new day, 20 repos x 1 year and 50 repos x 5 years (wall, rows read, per model)
 	@$(BIN)/python -m osspulse_dev.bench.dbt
 
 .PHONY: bench-e2e

@@ -4,8 +4,11 @@
   untouched), ``load_date`` and ``fetched_at``. Writes are upserts on the key; an unchanged payload
   keeps its original ``load_date``.
 * Spark loads ``lake.raw.<name>`` (Iceberg, partitioned by ``load_date``): the key columns, the typed
-  ``columns`` below extracted from the payload, the payload itself, ``load_date`` and ``fetched_at``.
-* dbt's bronze layer reads ``lake.raw.<name>`` as a source.
+  ``columns`` below extracted from the payload, the payload itself, ``load_date``, ``fetched_at`` and
+  ``loaded_at`` (when the load that wrote the row ran, the same for every row of one load; a rerun or
+  backfill of a past load date stamps its rows anew, which is how dbt finds what changed).
+* dbt's bronze layer reads ``lake.raw.<name>`` as a source (``lake.bronze.<name>``: the latest version
+  of each key, read incrementally by ``loaded_at``).
 
 A column path is a JSONPath into the payload as understood by Spark's ``get_json_object``. A column
 marked ``required`` must parse when present: a value that cannot be cast sends the row to
@@ -71,6 +74,7 @@ class Entity:
             ("payload", "string"),
             ("load_date", "date"),
             ("fetched_at", "timestamp"),
+            ("loaded_at", "timestamp"),
         ]
 
     def raw_ddl(self, catalog: str, dialect: str = "spark", schema: str = "raw") -> str:

@@ -29,12 +29,20 @@ class RedactSecrets(logging.Filter):
 
 
 def secret_values(s: Settings) -> list[str]:
+    """Every secret of the installation (the Fernet keys one by one)."""
     return [
         s.pg_password.get_secret_value(),
         s.pg_reader_password.get_secret_value(),
         s.s3_secret_key.get_secret_value(),
         s.airflow_admin_password.get_secret_value(),
         s.github_token.get_secret_value(),
+        s.trino_etl_password.get_secret_value(),
+        s.trino_analyst_password.get_secret_value(),
+        s.trino_dashboard_password.get_secret_value(),
+        s.trino_shared_secret.get_secret_value(),
+        *s.airflow_fernet_key.get_secret_value().split(","),
+        s.airflow_jwt_secret.get_secret_value(),
+        s.airflow_api_secret_key.get_secret_value(),
     ]
 
 

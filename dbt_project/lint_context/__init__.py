@@ -18,3 +18,7 @@ class _Exceptions:
 
 exceptions = _Exceptions()
 execute = False
+
+import datetime as _datetime  # noqa: E402
+
+run_started_at = _datetime.datetime(2026, 1, 1, tzinfo=_datetime.UTC)

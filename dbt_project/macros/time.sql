@@ -11,20 +11,3 @@
 {% macro utc_date(column) -%}
     cast(({{ column }} at time zone 'UTC') as date)
 {%- endmacro %}
-
-{% macro utc_week(column) -%}
-    date_trunc('week', cast(({{ column }} at time zone 'UTC') as date))
-{%- endmacro %}
-
-{% macro utc_month(column) -%}
-    date_trunc('month', cast(({{ column }} at time zone 'UTC') as date))
-{%- endmacro %}
-
-{#- the first day of the period of grain day | week | month containing the date expression -#}
-{% macro period_start(grain, date_expression) -%}
-    {%- if grain == 'day' -%}
-        {{ date_expression }}
-    {%- else -%}
-        date_trunc('{{ grain }}', {{ date_expression }})
-    {%- endif -%}
-{%- endmacro %}

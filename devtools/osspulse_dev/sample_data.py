@@ -1,11 +1,17 @@
 """Synthetic raw tables for dbt development, tests and benchmarks, generated inside Trino.
 
 ``generate`` creates ``lake.<schema>.<entity>`` exactly as the Spark loader would (``Entity.raw_ddl``)
-and fills them with a deterministic, plausible history: ``2 x scale`` repositories and packages,
-``days`` days from ``start``. Every load day writes what a daily ingest would stage that day: new
-commits, new issues and pull requests plus new *versions* of older ones (closed, reopened, re-closed,
-commented), comments (some edited later), releases, daily repository and PyPI snapshots, and pypistats
-rows for the previous day (some revised a day later; one small package skips days and has zeros).
+and fills them with a deterministic, plausible history: ``repos`` repositories and ``packages``
+packages (default ``2 x scale`` each), ``days`` days from ``start``. Every load day writes what a daily
+ingest would stage that day: new commits (merge commits, bots -- dependabot[bot] and GitHub Actions'
+``GitHub Action <action@github.com>`` -- authors linked to a GitHub account or known by e-mail only),
+new issues and pull requests (some opened by dependabot[bot]) plus new *versions* of older ones
+(closed, reopened, re-closed, commented), comments (some edited later), pull request reviews and
+review comments, releases, daily repository and PyPI snapshots, and pypistats rows for the previous day
+(some revised a day later; one small package skips days and has zeros). Every row is stamped with
+``loaded_at`` = the time of the insert (what the Spark load does), and ``lake.ops.load_audit`` records
+one load per entity and load day with ``namespace`` = the schema (as the Spark load does for the
+namespace it loads; ``drop_schemas`` deletes those rows).
 
 All rows are computed by ``INSERT ... SELECT`` over ``unnest(sequence(...))`` with hash-based
 pseudo-randomness, so a year at scale 10 (~0.5 M raw rows) takes seconds and needs no data files.
@@ -23,6 +29,7 @@ import json
 import logging
 
 from osspulse.entities import ENTITIES
+from osspulse.lake import ops
 from osspulse.lake.trino import trino_connection
 from osspulse.settings import Settings
 from osspulse.tracked import Project, Tracked
@@ -55,17 +62,25 @@ def package_name(i: int) -> str:
     return f"sample-package-{i}"
 
 
-def tracked_for(scale: int) -> Tracked:
+def tracked_for(scale: int, repos: int | None = None, packages: int | None = None) -> Tracked:
     """The tracked set matching the generated data: project-i joins repo i and package i."""
-    n = 2 * scale
-    repos = tuple(repo_name(i) for i in range(n))
-    packages = tuple(package_name(i) for i in range(n))
-    projects = {f"project-{i}": Project(f"project-{i}", repos[i], packages[i]) for i in range(n)}
+    n_repos, n_packages = repos or 2 * scale, packages or 2 * scale
+    repo_names = tuple(repo_name(i) for i in range(n_repos))
+    package_names = tuple(package_name(i) for i in range(n_packages))
+    projects = {
+        f"project-{i}": Project(
+            f"project-{i}",
+            repo_names[i] if i < n_repos else None,
+            package_names[i] if i < n_packages else None,
+        )
+        for i in range(max(n_repos, n_packages))
+    }
     # one-sided projects exercise the outer join of the comparison
-    projects["repo-only"] = Project("repo-only", repos[0], None)
-    projects["package-only"] = Project("package-only", None, packages[-1])
+    projects["repo-only"] = Project("repo-only", repo_names[0], None)
+    projects["package-only"] = Project("package-only", None, package_names[-1])
+    n = max(n_repos, n_packages)
     groups = {f"group-{g}": tuple(f"project-{i}" for i in range(n) if i % 3 == g) for g in range(3)}
-    return Tracked(repos, packages, projects, {k: v for k, v in groups.items() if v})
+    return Tracked(repo_names, package_names, projects, {k: v for k, v in groups.items() if v})
 
 
 def _day(start: dt.date, expr: str) -> str:
@@ -77,14 +92,31 @@ def _ts(date_expr: str, seconds_expr: str) -> str:
     return f"date_add('second', cast({seconds_expr} as bigint), {midnight})"
 
 
-def _statements(schema: str, catalog: str, start: dt.date, scale: int, lo: int, hi: int) -> dict[str, str]:
+def _statements(
+    schema: str,
+    catalog: str,
+    start: dt.date,
+    n_repos: int,
+    n_packages: int,
+    lo: int,
+    hi: int,
+    realtime: bool,
+) -> dict[str, str]:
     """INSERT statements for the rows of load days ``lo..hi`` (inclusive) of every raw table."""
-    n = 2 * scale
     t = f"{catalog}.{schema}"
     repo = "'sample-org' || cast(r % 3 as varchar) || '/project-' || cast(r as varchar)"
     package = "'sample-package-' || cast(p as varchar)"
-    repos_days = f"unnest(sequence(0, {n - 1})) as rr(r) cross join unnest(sequence(0, {hi})) as dd(d)"
-    pk_days = f"unnest(sequence(0, {n - 1})) as pp(p) cross join unnest(sequence(0, {hi})) as dd(d)"
+    repos_days = f"unnest(sequence(0, {n_repos - 1})) as rr(r) cross join unnest(sequence(0, {hi})) as dd(d)"
+    pk_days = f"unnest(sequence(0, {n_packages - 1})) as pp(p) cross join unnest(sequence(0, {hi})) as dd(d)"
+
+    # The Spark load stamps every row with the time of the load (loaded_at). A history written at once
+    # is stamped as if each load day had been loaded on its own, the next day at 00:30 UTC (so an
+    # incremental run after it reads one day, as in production); later days get the insert's time.
+    def loaded(load_day: str) -> str:
+        return "current_timestamp" if realtime else _ts(_day(start, f"{load_day} + 1"), "1800")
+
+    review_day = f"date_diff('day', date '{start.isoformat()}', {utc_day('submitted_at')})"
+
     stmts: dict[str, str] = {}
 
     stmts["github_repos"] = f"""
@@ -97,13 +129,16 @@ select
     'Python', 'Apache-2.0', false,
     timestamp '2019-05-01 10:00:00 UTC', {_ts(_day(start, "d"), "3600 * 20")},
     '{{"fork": false, "id": ' || cast(1000 + r as varchar) || '}}',
-    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r")}
+    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r")}, {loaded("d")}
 from {repos_days}
 where d >= {lo}
 """
 
-    # commits: ~15 a day per repo; skewed authorship; bots; e-mail-only and noreply authors;
-    # author dates up to a few days before the load day, 2 % rebased from up to 90 days earlier
+    # commits: ~15 a day per repo; skewed authorship; bots (dependabot[bot], and GitHub Actions'
+    # `GitHub Action <action@github.com>` without an account); developers linked to their account
+    # (login and id), some of them committing now and then with an e-mail GitHub did not link
+    # (mapped to them through the e-mail), and noreply-address authors; one commit in nine is a merge
+    # commit; author dates up to a few days before the load day, 2 % rebased from up to 90 days earlier
     author_u = _u("r", "d", "i", "'a'")
     author = f"cast(floor(power({author_u}, 2.5) * 40) as integer)"
     stmts["github_commits"] = f"""
@@ -111,8 +146,12 @@ insert into {t}.github_commits
 with commits as (
     select
         r, d, i,
-        {_u("r", "d", "i", "'bot'")} < 0.06 as is_bot,
+        case
+            when {_u("r", "d", "i", "'bot'")} < 0.03 then 'dependabot'
+            when {_u("r", "d", "i", "'bot'")} < 0.06 then 'actions'
+        end as bot,
         (({author}) + r * 13) % 200 as dev,
+        {_u("r", "d", "i", "'link'")} < 0.5 as unlinked,
         case
             when {_u("r", "d", "i", "'old'")} < 0.02 then cast({_u("r", "d", "i", "'lag'")} * 90 as integer)
             else cast(floor(power({_u("r", "d", "i", "'lag'")}, 4) * 4) as integer)
@@ -121,34 +160,53 @@ with commits as (
     from {repos_days}
     cross join unnest(sequence(0, {MAX_COMMITS_PER_DAY - 1})) as ii(i)
     where d >= {lo} and i < cast({_u("r", "d", "'n'")} * {MAX_COMMITS_PER_DAY} as integer)
+),
+shaped as (
+    select
+        *,
+        case
+            when bot = 'dependabot' then 'dependabot[bot]'
+            when bot = 'actions' then null
+            when dev % 11 = 5 or (dev % 7 = 6 and unlinked) then null
+            else 'dev' || cast(dev as varchar)
+        end as login
+    from commits
 )
 select
     {repo},
     lower(to_hex(sha1(to_utf8(
         'c|' || cast(r as varchar) || '|' || cast(d as varchar) || '|' || cast(i as varchar)
     )))),
+    login,
     case
-        when is_bot then 'dependabot[bot]'
-        when dev % 7 = 6 or dev % 11 = 5 then null
-        else 'dev' || cast(dev as varchar)
+        when bot = 'dependabot' then 'dependabot[bot]'
+        when bot = 'actions' then 'GitHub Action'
+        else 'Developer ' || cast(dev as varchar)
     end,
-    case when is_bot then 'dependabot[bot]' else 'Developer ' || cast(dev as varchar) end,
     case
-        when is_bot then '49699333+dependabot[bot]@users.noreply.github.com'
+        when bot = 'dependabot' then '49699333+dependabot[bot]@users.noreply.github.com'
+        when bot = 'actions' then 'action@github.com'
         when dev % 11 = 5
             then cast(100000 + dev as varchar) || '+dev' || cast(dev as varchar)
                 || '@users.noreply.github.com'
         else 'Dev' || cast(dev as varchar) || '@Example.org'
     end,
     {_ts(_day(start, "d - lag_days"), "secs")},
-    case when is_bot then 'web-flow' else 'dev' || cast(dev as varchar) end,
+    case when bot is not null then 'web-flow' else 'dev' || cast(dev as varchar) end,
     {_ts(_day(start, "d"), "secs")},
     'Change ' || cast(i as varchar) || chr(10) || chr(10) || 'Details.',
-    '{{"author": {{"type": "' || case when is_bot then 'Bot' else 'User' end
-        || '"}}, "parents": [{{"sha": "p"}}'
+    null,
+    '{{"author": '
+        || case
+            when login is null then 'null'
+            else '{{"login": "' || login || '", "id": '
+                || case when bot = 'dependabot' then '49699333' else cast(1000 + dev as varchar) end
+                || ', "type": "' || case when bot = 'dependabot' then 'Bot' else 'User' end || '"}}'
+        end
+        || ', "parents": [{{"sha": "p"}}'
         || case when i % 9 = 8 then ', {{"sha": "q"}}' else '' end || ']}}',
-    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r")}
-from commits
+    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r")}, {loaded("d")}
+from shaped
 """
 
     items = f"""
@@ -157,6 +215,7 @@ items as (
         r, d, i,
         d * 10 + i + 1 as number,
         {_u("r", "d", "i", "'pr'")} < 0.45 as is_pr,
+        {_u("r", "d", "i", "'bot'")} < 0.2 as by_bot,
         cast({_u("r", "d", "i", "'t'")} * 80000 as integer) as secs,
         {_u("r", "d", "i", "'c'")} < 0.85 as closes,
         cast(floor(power({_u("r", "d", "i", "'cl'")}, 3) * 120) as integer) as close_lag,
@@ -165,7 +224,9 @@ items as (
         cast({_u("r", "d", "i", "'rl'")} * 20 as integer) + 1 as reopen_lag,
         {_u("r", "d", "i", "'rc'")} < 0.5 as recloses,
         cast({_u("r", "d", "i", "'rcl'")} * 30 as integer) + 1 as reclose_lag,
-        (cast(floor(power({_u("r", "d", "i", "'au'")}, 2) * 60) as integer) + r * 7) % 250 as author
+        (cast(floor(power({_u("r", "d", "i", "'au'")}, 2) * 60) as integer) + r * 7) % 250 as author,
+        {_u("r", "d", "i", "'rv'")} as review_u,
+        cast(floor(power({_u("r", "d", "i", "'rvl'")}, 2) * 72 * 3600) as integer) as review_secs
     from {repos_days}
     cross join unnest(sequence(0, {MAX_ITEMS_PER_DAY - 1})) as ii(i)
     where i < cast({_u("r", "d", "'ni'")} * {MAX_ITEMS_PER_DAY} as integer)
@@ -173,6 +234,7 @@ items as (
 lifecycle as (
     select
         *,
+        is_pr and by_bot as bot_pr,
         is_pr and closes and merge_if_pr as merged,
         case when closes then d + close_lag end as close_day,
         case
@@ -194,6 +256,16 @@ comments as (
     from lifecycle as l
     cross join unnest(sequence(0, {MAX_COMMENTS_PER_ITEM - 1})) as jj(j)
     where j < cast(floor(power({_u("l.r", "l.d", "l.i", "'nc'")}, 1.5) * {MAX_COMMENTS_PER_ITEM}) as integer)
+),
+reviews as (
+    -- a maintainer reviews 70 % of the pull requests, a few hours to days after they were opened
+    select
+        l.*,
+        'dev' || cast((l.author * 7 + l.r * 13) % 200 as varchar) as reviewer,
+        1000 + (l.author * 7 + l.r * 13) % 200 as reviewer_id,
+        date_add('second', l.review_secs, {_ts(_day(start, "l.d"), "l.secs")}) as submitted_at
+    from lifecycle as l
+    where l.is_pr and l.review_u < 0.7
 )"""
 
     stmts["github_issues"] = f"""
@@ -224,7 +296,9 @@ shaped as (
             when reclose_day <= e then {_ts(_day(start, "reclose_day"), "secs + 600")}
             when reopen_day <= e then null
             when close_day <= e then {_ts(_day(start, "close_day"), "secs + 300")}
-        end as closed_at
+        end as closed_at,
+        case when bot_pr then 'dependabot[bot]' else 'user' || cast(author as varchar) end as login,
+        case when bot_pr then 49699333 else 20000 + author end as user_id
     from versions
 )
 select
@@ -235,18 +309,18 @@ select
         when closed_at is not null then 'completed'
         when reopen_day <= e then 'reopened'
     end,
-    'user' || cast(author as varchar), 'User', 'CONTRIBUTOR',
+    login, case when bot_pr then 'Bot' else 'User' end, 'CONTRIBUTOR',
     is_pr,
     case when merged and close_day <= e then closed_at end,
     comment_count,
     created_at,
     greatest(created_at, {_ts(_day(start, "e"), "3600 * 22")}),
     closed_at,
-    case
-        when is_pr then '{{"pull_request": {{"merged_at": null}}, "draft": false}}'
-        else '{{"draft": false}}'
-    end,
-    {_day(start, "e")}, {_ts(_day(start, "e"), "3600 * 23 + 60 * r + 1")}
+    null,
+    '{{"user": {{"id": ' || cast(user_id as varchar) || '}}'
+        || case when is_pr then ', "pull_request": {{"merged_at": null}}' else '' end
+        || ', "draft": false}}',
+    {_day(start, "e")}, {_ts(_day(start, "e"), "3600 * 23 + 60 * r + 1")}, {loaded("e")}
 from shaped
 """
 
@@ -283,9 +357,50 @@ select
     case when login like 'dev%' then 'MEMBER' else 'NONE' end,
     created_at,
     case when is_edit then {_ts(_day(start, "e"), "3600")} else created_at end,
-    '{{"body": "comment"}}',
-    {_day(start, "e")}, {_ts(_day(start, "e"), "3600 * 23 + 60 * r + 2")}
+    null,
+    '{{"user": {{"id": '
+        || case
+            when login = 'github-actions[bot]' then '41898282'
+            when login like 'user%' then cast(20000 + author as varchar)
+            else cast(1000 + cast(substr(login, 4) as integer) as varchar)
+        end || '}}, "body": "comment"}}',
+    {_day(start, "e")}, {_ts(_day(start, "e"), "3600 * 23 + 60 * r + 2")}, {loaded("e")}
 from shaped
+"""
+
+    stmts["github_pull_reviews"] = f"""
+insert into {t}.github_pull_reviews
+with {items}
+select
+    {repo},
+    r * 1000000000 + number,
+    'https://api.github.com/repos/' || {repo} || '/pulls/' || cast(number as varchar),
+    reviewer, reviewer_id, 'User', 'MEMBER',
+    case when merged then 'APPROVED' else 'COMMENTED' end,
+    submitted_at,
+    '{{"body": "review"}}',
+    {utc_day("submitted_at")}, date_add('hour', 1, submitted_at), {loaded(review_day)}
+from reviews
+where date_diff('day', date '{start.isoformat()}', {utc_day("submitted_at")}) between {lo} and {hi}
+"""
+
+    stmts["github_pull_review_comments"] = f"""
+insert into {t}.github_pull_review_comments
+with {items}
+select
+    {repo},
+    r * 1000000000 + number * 10 + 7,
+    'https://api.github.com/repos/' || {repo} || '/pulls/' || cast(number as varchar),
+    r * 1000000000 + number, null,
+    reviewer, reviewer_id, 'User', 'MEMBER',
+    greatest(date_add('minute', -30, submitted_at), date_add('second', 60, {_ts(_day(start, "d"), "secs")})),
+    greatest(date_add('minute', -30, submitted_at), date_add('second', 60, {_ts(_day(start, "d"), "secs")})),
+    null,
+    '{{"body": "nit"}}',
+    {utc_day("submitted_at")}, date_add('hour', 1, submitted_at), {loaded(review_day)}
+from reviews
+where review_u < 0.3
+    and date_diff('day', date '{start.isoformat()}', {utc_day("submitted_at")}) between {lo} and {hi}
 """
 
     stmts["github_releases"] = f"""
@@ -295,15 +410,16 @@ select
     'Release ' || cast(d as varchar), false, {_u("r", "d", "'pre'")} < 0.2,
     'dev' || cast(r * 13 % 200 as varchar),
     {_ts(_day(start, "d"), "3600 * 10")}, {_ts(_day(start, "d"), "3600 * 11")},
+    null,
     '{{"assets": []}}',
-    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r + 3")}
+    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 23 + 60 * r + 3")}, {loaded("d")}
 from {repos_days}
 where d >= {lo} and {_u("r", "d", "'rel'")} < 0.07
 """
 
     # pypistats: the load of day L brings download day L-1; 5 % of days are revised in the next load;
     # the last package is small: it skips 8 % of the days and often has zero downloads in a category
-    small = n - 1
+    small = n_packages - 1
     python_rows = ", ".join(f"('{c}', {s})" for c, s in PYTHON_MINORS)
     system_rows = ", ".join(f"('{c}', {s})" for c, s in SYSTEMS)
     stmts["pypi_downloads"] = f"""
@@ -346,7 +462,7 @@ select
     {package}, metric, category, {_day(start, "d")},
     downloads + revision * (downloads / 30 + 1),
     '{{"category": "' || category || '"}}',
-    {_day(start, "load_day")}, {_ts(_day(start, "load_day"), "3600 * 4 + 60 * p")}
+    {_day(start, "load_day")}, {_ts(_day(start, "load_day"), "3600 * 4 + 60 * p")}, {loaded("load_day")}
 from versions
 where load_day between {lo} and {hi}
 """
@@ -366,8 +482,9 @@ versions as (
 select
     {package}, '1.' || cast(d / 30 as varchar) || '.' || cast(d % 30 as varchar),
     {_ts(_day(start, "d"), "3600 * 15")}, yanked, '>=3.9', 3, 1000000 + p * 1000 + d,
+    null,
     '{{"files": []}}',
-    {_day(start, "load_day")}, {_ts(_day(start, "load_day"), "3600 * 4 + 60 * p + 1")}
+    {_day(start, "load_day")}, {_ts(_day(start, "load_day"), "3600 * 4 + 60 * p + 1")}, {loaded("load_day")}
 from versions
 where load_day between {lo} and {hi}
 """
@@ -377,11 +494,25 @@ insert into {t}.pypi_projects
 select
     {package}, {_day(start, "d")}, '1.' || cast(d / 30 as varchar), '>=3.9', 'Sample package', 'Apache-2.0',
     '{{"info": {{"home_page": "https://example.org"}}}}',
-    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 4 + 60 * p + 2")}
+    {_day(start, "d")}, {_ts(_day(start, "d"), "3600 * 4 + 60 * p + 2")}, {loaded("d")}
 from {pk_days}
 where d >= {lo}
 """
+
+    entities = ", ".join(f"('{e.name}')" for e in ENTITIES)
+    stmts[ops.LOAD_AUDIT.name] = f"""
+insert into {catalog}.{ops.NAMESPACE}.{ops.LOAD_AUDIT.name}
+select
+    'sample', '{schema}', entity, {_day(start, "d")}, {_day(start, "d + 1")}, 0, 0, 0, null, 0.0, 'loaded',
+    {loaded("d")}
+from (values {entities}) as e (entity)
+cross join unnest(sequence({lo}, {hi})) as dd(d)
+"""
     return stmts
+
+
+def utc_day(column: str) -> str:
+    return f"cast({column} at time zone 'UTC' as date)"
 
 
 def create_raw_tables(settings: Settings, schema: str) -> None:
@@ -396,6 +527,13 @@ def create_raw_tables(settings: Settings, schema: str) -> None:
         for entity in ENTITIES:
             cur.execute(entity.raw_ddl(catalog, "trino", schema=schema))
             cur.fetchall()
+        # the load audit (lake.ops, osspulse.lake.ops): normally created at ``stack up``
+        for sql in (
+            f"create schema if not exists {catalog}.{ops.NAMESPACE}",
+            ops.LOAD_AUDIT.trino_ddl(ops.NAMESPACE, catalog),
+        ):
+            cur.execute(sql)
+            cur.fetchall()
 
 
 def generate(
@@ -406,13 +544,17 @@ def generate(
     days: int,
     scale: int = 1,
     first_load_day: int = 0,
+    repos: int | None = None,
+    packages: int | None = None,
 ) -> dict[str, int]:
-    """Create the raw tables in ``lake.<schema>`` and insert load days ``[first_load_day, days)``.
+    """Create the raw tables in ``lake.<schema>`` and insert load days ``[first_load_day, days)`` of
+    ``repos`` repositories and ``packages`` packages (default ``2 x scale`` each).
 
     Returns the number of rows inserted per table.
     """
-    if days < 1 or scale < 1 or not 0 <= first_load_day < days:
-        raise ValueError("need days >= 1, scale >= 1 and 0 <= first_load_day < days")
+    n_repos, n_packages = repos or 2 * scale, packages or 2 * scale
+    if days < 1 or scale < 1 or n_repos < 1 or n_packages < 1 or not 0 <= first_load_day < days:
+        raise ValueError("need days >= 1, scale >= 1, repos and packages >= 1 and 0 <= first_load_day < days")
     create_raw_tables(settings, schema)
     counts: dict[str, int] = {}
     with trino_connection(settings) as conn:
@@ -420,7 +562,10 @@ def generate(
         # Iceberg writes at most 100 partitions (load dates) per statement: insert in chunks
         for lo in range(first_load_day, days, LOAD_DAYS_PER_INSERT):
             hi = min(lo + LOAD_DAYS_PER_INSERT, days) - 1
-            for table, sql in _statements(schema, settings.catalog_name, start, scale, lo, hi).items():
+            statements = _statements(
+                schema, settings.catalog_name, start, n_repos, n_packages, lo, hi, realtime=first_load_day > 0
+            )
+            for table, sql in statements.items():
                 cur.execute(sql)
                 counts[table] = counts.get(table, 0) + int(cur.fetchall()[0][0])
     log.debug("%s: %s", schema, counts)
@@ -446,6 +591,18 @@ def drop_schemas(settings: Settings, schemas: list[str]) -> None:
                 cur.fetchall()
             cur.execute(f"drop schema if exists {catalog}.{schema}")
             cur.fetchall()
+            _forget_loads(cur, catalog, schema)
+
+
+def _forget_loads(cur, catalog: str, schema: str) -> None:  # noqa: ANN001
+    """Delete the rows of ``lake.ops``'s load tables about the (scratch) namespace ``schema``."""
+    cur.execute(
+        f"select table_name from {catalog}.information_schema.tables where table_schema = '{ops.NAMESPACE}' "
+        f"and table_name in ('{ops.LOAD_AUDIT.name}', '{ops.LOAD_REJECTS.name}')"
+    )
+    for (name,) in cur.fetchall():
+        cur.execute(f"delete from {catalog}.{ops.NAMESPACE}.{name} where namespace = '{schema}'")
+        cur.fetchall()
 
 
 def _literal(value: object, trino_type: str) -> str:
@@ -463,7 +620,8 @@ def _literal(value: object, trino_type: str) -> str:
 
 def insert_rows(settings: Settings, schema: str, entity_name: str, rows: list[dict[str, object]]) -> int:
     """Insert hand-made rows into ``lake.<schema>.<entity>`` (missing columns are null; ``payload``
-    defaults to ``{}``; timestamps as text such as ``2024-01-31 23:30:00 -05:00``)."""
+    defaults to ``{}``; ``loaded_at`` to the time of the insert, as a load would stamp it; timestamps as
+    text such as ``2024-01-31 23:30:00 -05:00``)."""
     from osspulse.entities import TRINO_TYPES, entity
 
     if not rows:
@@ -475,7 +633,12 @@ def insert_rows(settings: Settings, schema: str, entity_name: str, rows: list[di
         if unknown:
             raise ValueError(f"{entity_name} has no column(s) {sorted(unknown)}")
         row = {"payload": "{}", **row}
-        literals = (_literal(row.get(name), TRINO_TYPES[typ]) for name, typ in columns)
+        literals = (
+            "current_timestamp"
+            if name == "loaded_at" and row.get(name) is None
+            else _literal(row.get(name), TRINO_TYPES[typ])
+            for name, typ in columns
+        )
         values.append("(" + ", ".join(literals) + ")")
     with trino_connection(settings) as conn:
         cur = conn.cursor()

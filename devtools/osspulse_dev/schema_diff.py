@@ -10,6 +10,8 @@ from osspulse.settings import Settings
 #: doubles are compared after rounding to this many decimals (sums and means computed in another
 #: order may differ in the last bits)
 DOUBLE_DECIMALS = 9
+#: lineage, not data: when the dbt run that wrote the row started
+IGNORED_COLUMNS = ("transformed_at",)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ def _select_list(cur, catalog: str, schema: str, table: str) -> str:
     )
     columns = []
     for name, data_type in cur.fetchall():
+        if name in IGNORED_COLUMNS:
+            continue
         if data_type in ("double", "real"):
             columns.append(f'round("{name}", {DOUBLE_DECIMALS}) as "{name}"')
         else:

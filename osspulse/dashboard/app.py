@@ -32,11 +32,28 @@ PAGES = {
 
 
 def navigation(default: str = "overview") -> StreamlitPage:
-    """The pages, each at /<url_path>; ``default`` is also served at /."""
+    """The pages, each at /<url_path>; ``default`` is served at / and, through a hidden page of its
+    own, at /<url_path> too (Streamlit gives the default page no path of its own: /overview would
+    answer "Page not found")."""
+    # a page's identity is its url_path: the default one (served at /) takes another, unseen one
     pages = [
-        st.Page(render, title=title, icon=icon, url_path=path, default=path == default)
+        st.Page(
+            render,
+            title=title,
+            icon=icon,
+            url_path=f"{path}-home" if path == default else path,
+            default=path == default,
+        )
         for path, (render, title, icon) in PAGES.items()
     ]
+    render, title, icon = PAGES[default]
+
+    def default_page_at_its_path() -> None:
+        render()
+
+    pages.append(
+        st.Page(default_page_at_its_path, title=title, icon=icon, url_path=default, visibility="hidden")
+    )
     return st.navigation(pages)
 
 

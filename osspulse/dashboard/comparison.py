@@ -30,11 +30,20 @@ MEASURES: tuple[Measure, ...] = (
     Measure("stars", "Stars", "repo", "last"),
     Measure("forks", "Forks", "repo", "last"),
     Measure("issue_first_response_hours_median", "Issue first response, median hours", "repo", "mean", True),
+    Measure("issues_responded_within_7d_share", "Issues answered within 7 days", "repo", "mean", True, True),
     Measure("issue_resolution_hours_median", "Issue resolution, median hours", "repo", "mean", True),
     Measure("time_to_merge_hours_median", "Time to merge, median hours", "repo", "mean", True),
     Measure("contributor_absence_factor", "Contributor absence factor", "repo", "last", True),
     Measure("downloads", "Downloads", "package", "sum"),
     Measure("downloads_mom_pct_change", "Downloads, change vs previous month", "package", "mean", True, True),
+    Measure(
+        "avg_daily_downloads_mom_pct_change",
+        "Downloads per day, change vs previous month (any months)",
+        "package",
+        "mean",
+        True,
+        True,
+    ),
     Measure("package_releases", "PyPI releases", "package", "sum", True),
 )
 BY_KEY = {m.key: m for m in MEASURES}

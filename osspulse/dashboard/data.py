@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from osspulse.dashboard.gold import RECORDED_TABLES, GoldReader, Query, QueryError
+from osspulse.dashboard.gold import GoldReader, Query, QueryError
 from osspulse.settings import Settings, get_settings
 
 
@@ -76,12 +76,6 @@ def prefetch(*queries: Query | None) -> None:
 
 def table(name: str) -> str:
     return reader().table(name)
-
-
-def recorded_tables() -> set[str] | None:
-    """Which of the tables Airflow records runs in exist (None, with a message, if Trino fails)."""
-    found = fetch(reader().tables_query(RECORDED_TABLES), "the list of recorded tables")
-    return None if found is None else set(found["table_name"])
 
 
 def clear() -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+#: what a figure without data reads (a missing day or period is null in gold, never zero)
+NO_DATA = "no data"
+
 
 def _missing(value: object) -> bool:
     if value is None:
@@ -16,9 +19,9 @@ def _missing(value: object) -> bool:
 
 
 def integer(value: object) -> str:
-    """``1234567`` -> ``1,234,567``; missing -> an em dash."""
+    """``1234567`` -> ``1,234,567``; missing -> "no data"."""
     if _missing(value):
-        return "—"
+        return NO_DATA
     return f"{round(float(value)):,}"  # type: ignore[arg-type]
 
 
@@ -32,7 +35,7 @@ def percent_change(value: object) -> str | None:
 def hours(value: object) -> str:
     """A duration in hours, in days beyond two days (``123.9`` -> ``5.2 days``, ``7.25`` -> ``7.3 h``)."""
     if _missing(value):
-        return "—"
+        return NO_DATA
     h = float(value)  # type: ignore[arg-type]
     return f"{h / 24:.1f} days" if h >= 48 else f"{h:.1f} h"
 

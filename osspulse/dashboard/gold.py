@@ -3,8 +3,9 @@
 Every value that comes from the page travels as a qmark parameter (``?``): the trino client sends
 ``EXECUTE IMMEDIATE '<sql>' USING <literals>`` and Trino binds the values, so a filter value is data,
 never SQL. Table names are identifiers and cannot be parameters; they come only from
-:data:`GOLD_TABLES` through :meth:`GoldReader.table`. Nothing here imports Streamlit, so the layer is
-unit-testable and the benchmark times queries through exactly the code the pages use.
+:data:`GOLD_TABLES` (the dbt project's gold models) through :meth:`GoldReader.table`. Nothing here
+imports Streamlit, so the layer is unit-testable and the benchmark times queries through exactly the
+code the pages use.
 """
 
 from __future__ import annotations
@@ -19,34 +20,13 @@ from typing import Any
 import pandas as pd
 
 from osspulse.settings import Settings
+from osspulse.transform.project import gold_tables
 
 log = logging.getLogger(__name__)
 
-#: The tables the dashboard may read (dbt's gold models plus the two tables the transform_dbt DAG
-#: records its runs in). A name outside this set never reaches SQL.
-GOLD_TABLES = frozenset(
-    {
-        "repo_activity_daily",
-        "repo_activity_weekly",
-        "repo_activity_monthly",
-        "top_contributors",
-        "issue_responsiveness_monthly",
-        "contributor_absence_factor",
-        "repo_snapshot_history",
-        "package_downloads_daily",
-        "package_downloads_monthly",
-        "python_version_adoption_monthly",
-        "os_share_monthly",
-        "release_cadence",
-        "project_comparison_monthly",
-        "data_health_sources",
-        "dbt_test_results",
-        "pipeline_runs",
-    }
-)
-
-#: Tables written by Airflow at the end of each transform_dbt run; they may not exist yet.
-RECORDED_TABLES = ("dbt_test_results", "pipeline_runs")
+#: The tables the dashboard may read: dbt's gold models, as the dbt project declares them (the
+#: manifest, or the models' yml; osspulse.transform.project). A name outside this set never reaches SQL.
+GOLD_TABLES = frozenset(gold_tables())
 
 
 @dataclass(frozen=True)
@@ -83,6 +63,8 @@ def _readable(exc: Exception, s: Settings) -> str:
         return f"Trino rejected the query ({exc.error_name}): {exc.message}"
     if isinstance(exc, tx.TrinoQueryError):
         return f"Trino failed running the query ({exc.error_name}): {exc.message}"
+    if isinstance(exc, FileNotFoundError) and "TLS certificate" in str(exc):
+        return str(exc)
     if isinstance(exc, tx.HttpError | tx.TrinoConnectionError | ConnectionError | OSError | TimeoutError):
         reason = "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
         return (
@@ -116,15 +98,14 @@ class GoldReader:
         """The one DB-API connection (HTTP underneath; cursors are independent, so threads may share it)."""
         with self._lock:
             if self._connection is None:
-                import trino
+                from osspulse.lake.trino import connect
 
-                self._connection = trino.dbapi.connect(
-                    host=self.settings.trino_host,
-                    port=self.settings.trino_port,
+                # the dashboard role's login (password over TLS), like every Trino client
+                self._connection = connect(
+                    self.settings,
                     user=self.user,
                     catalog=self.catalog,
                     schema=self.schema,
-                    http_scheme="http",
                     source="osspulse-dashboard",
                     request_timeout=self.request_timeout_s,
                     # Trino 476 has EXECUTE IMMEDIATE: no PREPARE round trip, no shared statement state

@@ -1,14 +1,14 @@
 """The SQL behind every chart: pure functions from filter values to a parameterised :class:`Query`.
 
-Values (repositories, packages, dates, search text) are always ``?`` parameters. The only things
-formatted into the SQL text are table names (through ``t``, the allow-list of
-:meth:`osspulse.dashboard.gold.GoldReader.table`) and column names and date_trunc units taken from the
-fixed mappings below, chosen by validated keys.
+The dashboard only filters and draws: every figure is a gold column (docs/metrics.md), selected here by
+subject and date range. Values (repositories, packages, dates, search text) are always ``?``
+parameters. The only things formatted into the SQL text are table names (through ``t``, the allow-list
+of :meth:`osspulse.dashboard.gold.GoldReader.table`) and column names taken from the fixed mappings
+below, chosen by validated keys.
 
-Relative windows ("last 90 days", "30-day downloads") end at the data's as-of date, the latest date of
-the gold grid (GitHub: ``max(day)`` of repo_activity_daily, which is the as-of date dbt uses for the
-trailing windows of top_contributors; PyPI: ``max(download_date)`` of package_downloads_daily), never at
-the wall clock: demo data that ends on a fixed day still shows figures.
+Relative windows ("last 90 days", "30-day downloads") are gold columns that end at each subject's own
+as-of date (its last loaded day), never at the wall clock: demo data that ends on a fixed day still
+shows figures, and a repository whose data stops early is not shown as idle.
 """
 
 from __future__ import annotations
@@ -29,12 +29,24 @@ ACTIVITY_TABLES = {
     "month": ("repo_activity_monthly", "month"),
 }
 
+#: gold table and period column of the package downloads at each grain
+DOWNLOAD_TABLES = {
+    "day": ("package_downloads_daily", "download_date"),
+    "week": ("package_downloads_weekly", "week"),
+    "month": ("package_downloads_monthly", "month"),
+}
+
 #: measures with a bot-free twin column in the repo_activity_* models (the yml documents human_*)
 BOT_AWARE = {
     "commits": "human_commits",
     "active_authors": "human_active_authors",
     "new_contributors": "human_new_contributors",
+    "issues_opened": "human_issues_opened",
+    "prs_opened": "human_prs_opened",
+    "prs_merged": "human_prs_merged",
 }
+#: the same for repo_headlines
+HEADLINE_BOT_AWARE = {"commits_90d": "human_commits_90d", "active_authors_90d": "human_active_authors_90d"}
 
 
 def check_grain(grain: str) -> str:
@@ -63,7 +75,7 @@ def activity_column(measure: str, include_bots: bool) -> str:
     """The repo_activity_* column of ``measure``: the human_* twin when bots are excluded."""
     if measure in BOT_AWARE:
         return measure if include_bots else BOT_AWARE[measure]
-    if measure in ("issues_opened", "issues_closed", "prs_opened", "prs_merged", "releases"):
+    if measure in ("issues_closed", "releases", "merge_commits"):
         return measure
     raise ValueError(f"unknown activity measure {measure!r}")
 
@@ -80,10 +92,10 @@ def data_bounds(t: Tables) -> Query:
     return Query(
         "data_bounds",
         f"""select
-            (select min(day) from {t("repo_activity_daily")}) as github_first,
-            (select max(day) from {t("repo_activity_daily")}) as github_as_of,
+            (select min(first_activity_on) from {t("repo_headlines")}) as github_first,
+            (select max(as_of_date) from {t("repo_headlines")}) as github_as_of,
             (select min(download_date) from {t("package_downloads_daily")}) as pypi_first,
-            (select max(download_date) from {t("package_downloads_daily")}) as pypi_as_of""",
+            (select max(as_of_date) from {t("package_headlines")}) as pypi_as_of""",
     )
 
 
@@ -91,9 +103,9 @@ def subjects(t: Tables) -> Query:
     """The repositories and packages that have gold data."""
     return Query(
         "subjects",
-        f"""select 'repo' as kind, repo as name from {t("repo_activity_monthly")} group by repo
+        f"""select 'repo' as kind, repo as name from {t("repo_headlines")}
             union all
-            select 'package' as kind, package as name from {t("package_downloads_monthly")} group by package
+            select 'package' as kind, package as name from {t("package_headlines")}
             order by kind desc, name""",
     )
 
@@ -113,84 +125,42 @@ def projects(t: Tables) -> Query:
 # --- overview --------------------------------------------------------------------------------------
 
 
-def repo_headlines(t: Tables, as_of: date, include_bots: bool) -> Query:
-    """Per repository: stars, commits and active authors over the 90 days ending ``as_of``, and the
-    median issue resolution of the last complete month."""
-    window_start = as_of - timedelta(days=89)
-    month = last_complete_month(as_of)
-    commits = activity_column("commits", include_bots)
+def repo_headlines(t: Tables, include_bots: bool) -> Query:
+    """Per repository, gold.repo_headlines: stars, 90-day commits and active authors (the human_*
+    columns when bots are excluded), last complete month's issue resolution, where the activity ends."""
+    commits = "commits_90d" if include_bots else HEADLINE_BOT_AWARE["commits_90d"]
+    authors = "active_authors_90d" if include_bots else HEADLINE_BOT_AWARE["active_authors_90d"]
     return Query(
         "repo_headlines",
-        f"""with repos as (
-                select repo from {t("repo_activity_monthly")} group by repo
-            ),
-            activity as (
-                select repo, sum({commits}) as commits_90d
-                from {t("repo_activity_daily")}
-                where day between ? and ?
-                group by repo
-            ),
-            authors as (
-                -- an author is active in the window when their last commit falls in it
-                select repo, count(*) as active_authors_90d
-                from {t("top_contributors")}
-                where cast(last_commit_at as date) between ? and ?{_not_bot(include_bots)}
-                group by repo
-            ),
-            stars as (
-                select repo, max_by(stars, snapshot_date) as stars, max(snapshot_date) as stars_on
-                from {t("repo_snapshot_history")}
-                where snapshot_date <= ?
-                group by repo
-            ),
-            resolution as (
-                select repo, issue_resolution_hours_median, issues_closed
-                from {t("issue_responsiveness_monthly")}
-                where month = ?
-            )
-            select
-                repos.repo,
-                stars.stars,
-                stars.stars_on,
-                coalesce(activity.commits_90d, 0) as commits_90d,
-                coalesce(authors.active_authors_90d, 0) as active_authors_90d,
-                resolution.issue_resolution_hours_median,
-                resolution.issues_closed as issues_closed_in_month
-            from repos
-            left join activity on repos.repo = activity.repo
-            left join authors on repos.repo = authors.repo
-            left join stars on repos.repo = stars.repo
-            left join resolution on repos.repo = resolution.repo
-            order by repos.repo""",
-        (window_start, as_of, window_start, as_of, as_of, month),
+        f"""select repo, as_of_date, window_start, stars, stars_on,
+                {commits} as commits_90d, {authors} as active_authors_90d,
+                last_complete_month, issue_resolution_hours_median_last_complete_month,
+                issues_closed_last_complete_month, first_activity_on, last_activity_on, commits_after_as_of
+            from {t("repo_headlines")}
+            order by repo""",
     )
 
 
-def package_headlines(t: Tables, as_of: date) -> Query:
-    """Per package: downloads of the 30 days ending ``as_of`` and of the 30 days before."""
-    start = as_of - timedelta(days=29)
-    previous_start = as_of - timedelta(days=59)
+def package_headlines(t: Tables) -> Query:
+    """Per package, gold.package_headlines: the 30-day downloads and their change."""
     return Query(
         "package_headlines",
-        f"""select
-                package,
-                sum(downloads) filter (where download_date >= ?) as downloads_30d,
-                sum(downloads) filter (where download_date < ?) as downloads_previous_30d,
-                count(*) filter (where download_date < ?) as previous_days
-            from {t("package_downloads_daily")}
-            where download_date between ? and ?
-            group by package
+        f"""select package, as_of_date, downloads_30d, days_reported_30d, downloads_previous_30d,
+                days_reported_previous_30d, avg_daily_downloads_30d, downloads_30d_pct_change
+            from {t("package_headlines")}
             order by package""",
-        (start, start, start, previous_start, as_of),
     )
 
 
 def freshness_by_source(t: Tables) -> Query:
-    """Per source system: loaded through (the oldest entity's latest load date) and the last fetch."""
+    """Per source system: loaded through (the oldest entity's latest load date), the last load, and
+    how many of its entities are stale or hold no data (gold.data_health_sources)."""
     return Query(
         "freshness_by_source",
         f"""select source_system, min(latest_load_date) as loaded_through,
-                max(latest_fetched_at) as last_fetched_at, sum(raw_rows) as raw_rows
+                max(last_loaded_at) as last_loaded_at,
+                count_if(status = 'stale') as stale_entities,
+                count_if(status in ('no data', 'never loaded')) as entities_without_data
             from {t("data_health_sources")}
             group by source_system
             order by source_system""",
@@ -202,12 +172,13 @@ def freshness_by_source(t: Tables) -> Query:
 
 def repo_activity(t: Tables, repo: str, grain: str, start: date, end: date, include_bots: bool) -> Query:
     table, period = ACTIVITY_TABLES[check_grain(grain)]
-    measures = ("commits", "active_authors", "new_contributors", "issues_opened", "issues_closed")
-    measures += ("prs_opened", "prs_merged", "releases")
+    measures = ("commits", "merge_commits", "active_authors", "new_contributors", "issues_opened")
+    measures += ("issues_closed", "prs_opened", "prs_merged", "releases")
     columns = ", ".join(f"{activity_column(m, include_bots)} as {m}" for m in measures)
+    partial = "false" if grain == "day" else "is_partial"
     return Query(
         f"repo_activity_{grain}",
-        f"""select {period} as period, {columns}
+        f"""select {period} as period, {columns}, {partial} as is_partial
             from {t(table)}
             where repo = ? and {period} between ? and ?
             order by period""",
@@ -215,29 +186,19 @@ def repo_activity(t: Tables, repo: str, grain: str, start: date, end: date, incl
     )
 
 
-CONTRIBUTOR_NAME = """coalesce(
-    login,
-    case when contributor_id like 'name:%' then substr(contributor_id, 6) end,
-    'author without a GitHub login #' || substr(to_hex(sha256(to_utf8(contributor_id))), 1, 8)
-)"""
-
-
 def top_contributors(t: Tables, repo: str, include_bots: bool, search: str = "", limit: int = 20) -> Query:
-    """Commit authors ranked by commits in the trailing 365 days (then all time); e-mail-only
-    identities are shown by a short hash, not the address. ``search`` matches the shown name."""
-    search_clause = " and strpos(lower(contributor), lower(?)) > 0" if search else ""
+    """People ranked by authored commits in the trailing 365 days (then all time); people known by an
+    e-mail address only are shown by an anonymous label (gold's display_name), never the address.
+    ``search`` matches the shown name."""
+    search_clause = " and strpos(lower(display_name), lower(?)) > 0" if search else ""
     params: tuple[object, ...] = (repo, search) if search else (repo,)
     return Query(
         "top_contributors",
-        f"""select contributor, is_bot, commits_trailing_365d, commits, rank_trailing_365d, rank_all_time,
-                first_commit_at, last_commit_at, as_of_date
-            from (
-                select *, {CONTRIBUTOR_NAME} as contributor
-                from {t("top_contributors")}
-                where repo = ?{_not_bot(include_bots)}
-            )
-            where true{search_clause}
-            order by commits_trailing_365d desc, commits desc, contributor
+        f"""select display_name as contributor, is_bot, commits_trailing_365d, commits, merge_commits,
+                rank_trailing_365d, rank_all_time, first_commit_on, last_commit_on, as_of_date
+            from {t("top_contributors")}
+            where repo = ?{_not_bot(include_bots)}{search_clause}
+            order by commits_trailing_365d desc, commits desc, display_name
             limit {int(limit)}""",
         params,
     )
@@ -246,10 +207,12 @@ def top_contributors(t: Tables, repo: str, include_bots: bool, search: str = "",
 def issue_responsiveness(t: Tables, repo: str, start: date, end: date) -> Query:
     return Query(
         "issue_responsiveness",
-        f"""select month as period, issues_opened, issues_closed, issues_without_response,
-                issue_first_response_hours_median, issue_resolution_hours_median,
+        f"""select month as period, is_partial, issues_opened, issues_closed, issues_without_response,
+                issue_first_response_hours_median, issues_responded_within_24h_share,
+                issues_responded_within_7d_share, issue_resolution_hours_median,
                 prs_opened, prs_closed, prs_merged, prs_without_response,
-                pr_first_response_hours_median, time_to_merge_hours_median, change_request_closure_ratio
+                pr_first_response_hours_median, prs_responded_within_24h_share,
+                prs_responded_within_7d_share, time_to_merge_hours_median, change_request_closure_ratio
             from {t("issue_responsiveness_monthly")}
             where repo = ? and month between ? and ?
             order by month""",
@@ -298,51 +261,32 @@ def release_cadence(t: Tables, subject_type: str, subject: str, start: date, end
 
 
 def package_downloads(t: Tables, package: str, grain: str, start: date, end: date) -> Query:
-    """Downloads at the grain: daily rows carry the 7/30-day moving averages and the week-over-week
-    and month-over-month changes; weeks are summed here with the change against the previous week;
-    months come from package_downloads_monthly."""
+    """Downloads at the grain, from the gold table of that grain: daily rows carry the 7/30-day
+    averages and the week-over-week and month-over-month changes; weekly and monthly rows the days
+    reported, whether the period is complete, and the changes (of totals between complete periods,
+    of per-day averages otherwise). Missing days and periods are null."""
     check_grain(grain)
     if grain == "day":
         return Query(
             "package_downloads_day",
-            f"""select download_date as period, downloads, downloads_ma_7d, downloads_ma_30d,
+            f"""select download_date as period, downloads, is_reported, downloads_ma_7d, downloads_ma_30d,
                     downloads_wow_pct_change, downloads_mom_pct_change
                 from {t("package_downloads_daily")}
                 where package = ? and download_date between ? and ?
                 order by download_date""",
             (package, start, end),
         )
-    if grain == "week":
-        first = period_start("week", start)
-        return Query(
-            "package_downloads_week",
-            f"""with weekly as (
-                    select date_trunc('week', download_date) as period, sum(downloads) as downloads,
-                        count(*) as days_in_data
-                    from {t("package_downloads_daily")}
-                    where package = ? and download_date between ? and ?
-                    group by date_trunc('week', download_date)
-                ),
-                compared as (
-                    select *, lag(downloads) over (order by period) as previous_downloads
-                    from weekly
-                )
-                select period, downloads, days_in_data,
-                    case when previous_downloads > 0
-                        then cast(downloads - previous_downloads as double) / previous_downloads
-                    end as downloads_wow_pct_change
-                from compared
-                where period >= ?
-                order by period""",
-            (package, first - timedelta(days=7), end, first),
-        )
+    table, period = DOWNLOAD_TABLES[grain]
+    change = "wow" if grain == "week" else "mom"
     return Query(
-        "package_downloads_month",
-        f"""select month as period, downloads, days_in_data, downloads_mom_pct_change
-            from {t("package_downloads_monthly")}
-            where package = ? and month between ? and ?
-            order by month""",
-        (package, period_start("month", start), end),
+        f"package_downloads_{grain}",
+        f"""select {period} as period, downloads, days_reported, is_complete, is_partial,
+                avg_daily_downloads, downloads_{change}_pct_change,
+                avg_daily_downloads_{change}_pct_change
+            from {t(table)}
+            where package = ? and {period} between ? and ?
+            order by {period}""",
+        (package, period_start(grain, start), end),
     )
 
 
@@ -387,12 +331,13 @@ def compare_repo_monthly(t: Tables, repos: Sequence[str], start: date, end: date
         "compare_repo_monthly",
         f"""select responsiveness.repo as subject, responsiveness.month as period,
                 responsiveness.issue_first_response_hours_median,
+                responsiveness.issues_responded_within_7d_share,
                 responsiveness.issue_resolution_hours_median,
                 responsiveness.time_to_merge_hours_median,
                 absence.contributor_absence_factor
             from {t("issue_responsiveness_monthly")} as responsiveness
             left join {t("contributor_absence_factor")} as absence
-                on responsiveness.repo = absence.repo and responsiveness.month = absence.month
+                on responsiveness.repo_id = absence.repo_id and responsiveness.month = absence.month
             where contains(?, responsiveness.repo) and responsiveness.month between ? and ?
             order by subject, period""",
         (list(repos), period_start("month", start), end),
@@ -400,6 +345,7 @@ def compare_repo_monthly(t: Tables, repos: Sequence[str], start: date, end: date
 
 
 def compare_repo_stars(t: Tables, repos: Sequence[str], grain: str, start: date, end: date) -> Query:
+    """Stars and forks at the last snapshot of each period (a snapshot is a point, not a sum)."""
     unit = check_grain(grain)
     return Query(
         f"compare_repo_stars_{grain}",
@@ -416,30 +362,37 @@ def compare_repo_stars(t: Tables, repos: Sequence[str], grain: str, start: date,
 def compare_package_downloads(
     t: Tables, packages: Sequence[str], grain: str, start: date, end: date
 ) -> Query:
-    unit = check_grain(grain)
+    table, period = DOWNLOAD_TABLES[check_grain(grain)]
     return Query(
         f"compare_package_downloads_{grain}",
-        f"""select package as subject, date_trunc('{unit}', download_date) as period,
-                sum(downloads) as downloads
-            from {t("package_downloads_daily")}
-            where contains(?, package) and download_date between ? and ?
-            group by package, date_trunc('{unit}', download_date)
+        f"""select package as subject, {period} as period, downloads
+            from {t(table)}
+            where contains(?, package) and {period} between ? and ?
             order by subject, period""",
         (list(packages), period_start(grain, start), end),
     )
 
 
 def compare_package_monthly(t: Tables, packages: Sequence[str], start: date, end: date) -> Query:
+    """The monthly download changes (totals of complete months; per-day averages)."""
     return Query(
         "compare_package_monthly",
-        f"""select downloads.package as subject, downloads.month as period,
-                downloads.downloads_mom_pct_change,
-                coalesce(cadence.releases, 0) as package_releases
-            from {t("package_downloads_monthly")} as downloads
-            left join {t("release_cadence")} as cadence
-                on cadence.subject_type = 'package' and cadence.subject = downloads.package
-                and cadence.month = downloads.month
-            where contains(?, downloads.package) and downloads.month between ? and ?
+        f"""select package as subject, month as period, downloads_mom_pct_change,
+                avg_daily_downloads_mom_pct_change
+            from {t("package_downloads_monthly")}
+            where contains(?, package) and month between ? and ?
+            order by subject, period""",
+        (list(packages), period_start("month", start), end),
+    )
+
+
+def compare_package_releases(t: Tables, packages: Sequence[str], start: date, end: date) -> Query:
+    """PyPI releases per month, from the release history itself (months without download rows too)."""
+    return Query(
+        "compare_package_releases",
+        f"""select subject, month as period, releases as package_releases
+            from {t("release_cadence")}
+            where subject_type = 'package' and contains(?, subject) and month between ? and ?
             order by subject, period""",
         (list(packages), period_start("month", start), end),
     )
@@ -451,8 +404,8 @@ def compare_package_monthly(t: Tables, packages: Sequence[str], start: date, end
 def health_sources(t: Tables) -> Query:
     return Query(
         "health_sources",
-        f"""select source_system, entity, latest_load_date, latest_fetched_at, bronze_loaded_through,
-                load_dates, raw_rows
+        f"""select source_system, entity, status, last_loaded_at, hours_since_load, stale_after_hours,
+                latest_load_date, bronze_loaded_at, bronze_behind_raw, load_dates, raw_rows
             from {t("data_health_sources")}
             order by source_system, entity""",
     )
@@ -461,24 +414,19 @@ def health_sources(t: Tables) -> Query:
 def dbt_tests_latest(t: Tables) -> Query:
     return Query(
         "dbt_tests_latest",
-        f"""select generated_at, invocation_id, status, model, test_name, failures, message, execution_time_s
-            from {t("dbt_test_results")}
-            where invocation_id = (select max_by(invocation_id, generated_at) from {t("dbt_test_results")})
-            order by case status when 'fail' then 0 when 'error' then 1 when 'warn' then 2 else 3 end,
-                model, test_name""",
+        f"""select generated_at, run_id, status, model, test_name, failures, message, execution_time_s
+            from {t("data_health_dbt_tests")}
+            where is_latest_run
+            order by severity_order, model, test_name""",
     )
 
 
 def dbt_tests_history(t: Tables, limit: int = 30) -> Query:
     return Query(
         "dbt_tests_history",
-        f"""select invocation_id, max(generated_at) as generated_at, count(*) as tests,
-                count_if(status = 'pass') as passed,
-                count_if(status in ('fail', 'error')) as failed,
-                count_if(status = 'warn') as warned
-            from {t("dbt_test_results")}
-            group by invocation_id
-            order by generated_at desc
+        f"""select run_id, run_at as generated_at, tests, passed, failed, warned, skipped, models_failed
+            from {t("data_health_dbt_test_runs")}
+            order by run_at desc
             limit {int(limit)}""",
     )
 
@@ -486,16 +434,10 @@ def dbt_tests_history(t: Tables, limit: int = 30) -> Query:
 def pipeline_latest(t: Tables) -> Query:
     return Query(
         "pipeline_latest",
-        f"""select dag_id,
-                max_by(state, start_date) as last_state,
-                max(start_date) as last_start,
-                max_by(end_date, start_date) as last_end,
-                max_by(duration_s, start_date) as last_duration_s,
-                max_by(run_id, start_date) as last_run_id,
-                max(end_date) filter (where state = 'success') as last_success_end,
-                count(*) as runs_recorded
-            from {t("pipeline_runs")}
-            group by dag_id
+        f"""select dag_id, state as last_state, start_date as last_start, end_date as last_end,
+                duration_s as last_duration_s, run_id as last_run_id, last_success_end, runs_recorded
+            from {t("data_health_dag_runs")}
+            where is_latest_run
             order by dag_id""",
     )
 
@@ -504,7 +446,7 @@ def pipeline_recent(t: Tables, limit: int = 50) -> Query:
     return Query(
         "pipeline_recent",
         f"""select dag_id, run_id, run_type, state, start_date, end_date, duration_s
-            from {t("pipeline_runs")}
+            from {t("data_health_dag_runs")}
             order by start_date desc
             limit {int(limit)}""",
     )

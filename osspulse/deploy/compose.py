@@ -1,9 +1,9 @@
 """The Docker Compose deployment (``docker-compose.yml``, ``docker/``), configured by the native renderers.
 
 Inside a container of the app image (``docker/osspulse/Dockerfile``), :func:`get_settings` already is the
-container's view of the configuration: compose passes ``.env`` (``env_file``) and overrides only the
-addresses and paths that differ inside the compose network (the ``x-container-env`` block of
-``docker-compose.yml``: ``OSSPULSE_PG_HOST=postgres``, ``OSSPULSE_TRINO_HOST=trino``...). So every config
+container's view of the configuration: compose gives each service the settings of ``.env`` it needs (no
+``env_file``) and the addresses and paths that differ inside the compose network (the ``x-settings`` block
+of ``docker-compose.yml``: ``OSSPULSE_PG_HOST=postgres``, ``OSSPULSE_TRINO_HOST=trino``...). So every config
 file and environment below comes from the same renderers as the native stack's
 (:mod:`osspulse.stack.configs`, :mod:`osspulse.stack.services`, :mod:`osspulse.stack.bootstrap`); this
 module adds only what one machine does not have: a Trino coordinator with workers, an Airflow execution
@@ -59,6 +59,13 @@ TRINO_DATA_DIR = Path("/data/trino")
 TRINO_UID = 1000
 #: ``render --out DIR`` writes DIR/<role>/; docker-compose.yml mounts each as a Trino node's /etc/trino.
 TRINO_ROLES = ("coordinator", "worker")
+#: ``render --out DIR`` also writes DIR/tls/ (osspulse.stack.security): the coordinator's keystore, to be
+#: mounted here, and the certificate the clients trust (their OSSPULSE_TRINO_TLS_CA_FILE)
+TRINO_TLS_DIR = Path("/etc/trino-tls")
+#: where the clients (Airflow's tasks, the dashboard) find the certificate alone: the volume ``trino-ca``
+TRINO_CA_FILE = Path("/etc/osspulse-trino-ca/trino-cert.pem")
+#: files of a node's /etc/trino only the Trino user may read (the roles' bcrypt hashes)
+PRIVATE_FILES = frozenset({"password.db"})
 
 # --- Spark standalone cluster (same image: Spark is pyspark's, so its version always equals pyspark's) ----
 SPARK_MASTER_WEBUI_PORT = 8080
@@ -87,7 +94,7 @@ def check_container_settings(s: Settings) -> None:
         raise ComposeError(
             f"{', '.join(wrong)}: inside the compose network these must name other containers (postgres, "
             f"trino, http://minio:PORT, spark://spark-master:7077); docker-compose.yml sets them in "
-            f"x-container-env, so run this command in a container of the compose project"
+            f"x-settings, so run this command in a container of the compose project"
         )
 
 
@@ -101,18 +108,29 @@ def trino_etc(
     etc_dir: Path = TRINO_ETC,
     plugin_dir: Path = TRINO_PLUGIN_DIR,
     data_dir: Path = TRINO_DATA_DIR,
+    tls_dir: Path = TRINO_TLS_DIR,
 ) -> dict[str, str]:
     """The files of a Trino node's /etc/trino (relative path -> text) for the trinodb/trino image.
 
     Secrets stay ``${ENV:...}`` references, resolved by Trino from the container's environment. The
     directories default to the image's layout (other values let the same files run from a tarball).
     """
-    from osspulse.stack import configs
+    from osspulse.stack import configs, security
     from osspulse.stack.services import TRINO_RULES
 
     if role not in TRINO_ROLES:
         raise ValueError(f"unknown Trino role {role!r}: one of {', '.join(TRINO_ROLES)}")
+    logins = {}
+    if role == "coordinator":  # the coordinator authenticates clients: the roles' bcrypt hashes
+        password_file = etc_dir / configs.TRINO_PASSWORD_FILE
+        logins = {
+            "password-authenticator.properties": security.trino_password_authenticator_properties(
+                password_file
+            ),
+            configs.TRINO_PASSWORD_FILE: security.trino_password_file(s),
+        }
     return {
+        **logins,
         "config.properties": configs.trino_config_properties(
             s,
             data_dir=data_dir,
@@ -121,6 +139,7 @@ def trino_etc(
             role=role,
             coordinator_host=s.trino_host,
             container=True,
+            tls_dir=tls_dir,
         ),
         "node.properties": configs.trino_node_properties(data_dir=data_dir),
         "jvm.config": "\n".join(configs.trino_jvm_options(s)) + "\n",
@@ -131,16 +150,18 @@ def trino_etc(
     }
 
 
-def write_tree(root: Path, files: Mapping[str, str]) -> None:
-    """Write ``files`` under ``root`` (each atomically, world-readable) and delete what else is there."""
+def write_tree(root: Path, files: Mapping[str, str], *, private: frozenset[str] = frozenset()) -> None:
+    """Write ``files`` under ``root`` (each atomically; world-readable, except the ``private`` ones:
+    mode 600) and delete what else is there."""
     root.mkdir(parents=True, exist_ok=True)
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 600 from the start
         with os.fdopen(fd, "w") as out:
             out.write(text)
-        os.chmod(tmp, 0o644)
+        if rel not in private:
+            os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     for stale in sorted(root.rglob("*"), reverse=True):  # an earlier render's files, e.g. a renamed catalog
         if stale.is_dir():
@@ -151,16 +172,24 @@ def write_tree(root: Path, files: Mapping[str, str]) -> None:
 
 
 def render(s: Settings, out: Path) -> list[Path]:
-    """Write the coordinator's and the workers' /etc/trino into ``out/coordinator`` and ``out/worker``.
+    """Write each role's /etc/trino into ``out/<role>``, the coordinator's TLS files into ``out/tls``.
 
-    Run as root (the config-init job), it hands every file to the Trino image's user.
+    ``out/ca`` gets the certificate alone: the clients' volume (their ``OSSPULSE_TRINO_TLS_CA_FILE``),
+    without the key. Run as root (the config-init job), it hands every file to the Trino image's user;
+    the password file and the keystore stay mode 600.
     """
+    from osspulse.stack import security
+
     check_container_settings(s)
     written = []
     for role in TRINO_ROLES:
         files = trino_etc(s, role)
-        write_tree(out / role, files)
+        write_tree(out / role, files, private=PRIVATE_FILES)
         written += [out / role / rel for rel in files]
+    (out / "tls").mkdir(parents=True, exist_ok=True)
+    tls = security.ensure_tls(out / "tls", security.trino_tls_hostnames(s, TRINO_COORDINATOR))
+    write_tree(out / "ca", {TRINO_CA_FILE.name: tls.certificate.read_text()})
+    written += [tls.keystore, tls.certificate, out / "ca" / TRINO_CA_FILE.name]
     if os.geteuid() == 0:
         for path in (out, *sorted(out.rglob("*"))):
             os.chown(path, TRINO_UID, 0)
@@ -206,6 +235,8 @@ SPARK_CLUSTER_PROPERTIES = {
     "spark.ui.killEnabled": "false",
     "spark.master.rest.enabled": "false",
 }
+#: environment variables only the scheduler's container (where the tasks run) gets
+TASK_ONLY = ("AIRFLOW_CONN_", "OSSPULSE_TRINO_ETL_PASSWORD")
 #: the services that run Spark: the daemons, and the scheduler whose tasks run the drivers
 SPARK_SERVICES = (SPARK_MASTER, SPARK_WORKER, "airflow-scheduler")
 
@@ -253,8 +284,8 @@ def service_process(
         env = airflow_env(s, airflow.home, environ.get("AIRFLOW__API__BASE_URL"))
         if component != "scheduler":
             # Connections are for tasks, which run in the scheduler's container (LocalExecutor); the other
-            # components do not get the credentials they would carry.
-            env = {k: v for k, v in env.items() if not k.startswith("AIRFLOW_CONN_")}
+            # components do not get the credentials they would carry (nor dbt's Trino password).
+            env = {k: v for k, v in env.items() if not k.startswith(TASK_ONLY)}
         else:  # the load tasks' drivers join the authenticated cluster
             env["SPARK_CONF_DIR"] = str(spark_conf_dir(s))
         return airflow.command(), {**base, **env}
@@ -329,7 +360,7 @@ def health(s: Settings, service: str, environ: Mapping[str, str] | None = None) 
         return services.Airflow(s, component="api-server").health()
     if service.startswith("airflow-") and service.removeprefix("airflow-") in AIRFLOW_COMPONENTS:
         # The api-server reports each component's heartbeat: the native check, asked over the network.
-        via_api = s.model_copy(update={"bind_host": AIRFLOW_API_SERVER})
+        via_api = s.model_copy(update={"airflow_bind_host": AIRFLOW_API_SERVER})
         return services.Airflow(via_api, component=service.removeprefix("airflow-")).health()
     if service == STREAMLIT:
         return services.Streamlit(s).health()
@@ -435,10 +466,10 @@ def _manifest(args: argparse.Namespace) -> int:
 def _pipeline(args: argparse.Namespace) -> int:
     """On the Docker host: one pipeline pass through the compose deployment's Airflow (make compose-demo)."""
     from osspulse import pipeline
-    from osspulse.deploy.project import host_settings
+    from osspulse.deploy.project import COMPOSE_FILE, DEMO_FILE, ComposeProject, host_settings
     from osspulse.settings import get_settings
 
-    s = host_settings(get_settings())
+    s = host_settings(get_settings(), ComposeProject(files=(COMPOSE_FILE, DEMO_FILE)))
     times = pipeline.run_pipeline(s)
     for table, count in pipeline.check_gold(s).items():
         print(f"  gold.{table:<34} {count:>9,}")

@@ -121,6 +121,15 @@ class ComposeProject:
         return dest
 
 
-def host_settings(s: Settings) -> Settings:
-    """The settings host-side clients use: the ``.env`` values, whose ports are the published ones."""
-    return s.model_copy(update={"trino_host": "127.0.0.1", "bind_host": "127.0.0.1"})
+#: where config-init leaves the certificate alone (docker-compose.yml: volume trino-ca)
+RENDERED_CA = "/var/lib/osspulse/trino-etc/ca/trino-cert.pem"
+
+
+def host_settings(s: Settings, project: ComposeProject | None = None) -> Settings:
+    """The settings host-side clients use: the ``.env`` values, whose ports are the published ones, and
+    Trino's certificate copied out of the deployment (``state_dir/compose/trino-cert.pem``)."""
+    project = project or ComposeProject()
+    ca = project.copy_out("config-init", RENDERED_CA, s.state_dir / "compose" / "trino-cert.pem")
+    return s.model_copy(
+        update={"trino_host": "127.0.0.1", "bind_host": "127.0.0.1", "trino_tls_ca_file": str(ca)}
+    )

@@ -39,6 +39,22 @@ class OpsTable:
             "tblproperties ('format-version'='2')"
         )
 
+    def trino_columns(self) -> list[tuple[str, str]]:
+        """The columns in Trino's types (dbt's ``ops`` source declares these; tests create scratch copies)."""
+        types = {
+            "string": "varchar",
+            "bigint": "bigint",
+            "double": "double",
+            "date": "date",
+            "timestamp": "timestamp(6) with time zone",
+        }
+        return [(n, types[t]) for n, t in self.columns]
+
+    def trino_ddl(self, schema: str, catalog: str = "lake") -> str:
+        """``create table if not exists`` of this table in ``catalog.schema`` through Trino."""
+        cols = ", ".join(f"{n} {t}" for n, t in self.trino_columns())
+        return f"create table if not exists {catalog}.{schema}.{self.name} ({cols})"
+
     def arrow_schema(self) -> Any:
         import pyarrow as pa
 

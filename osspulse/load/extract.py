@@ -11,6 +11,7 @@ holds a number's or a boolean's JSON text, which is then cast (``try_cast``: bad
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from osspulse.entities import Column, Entity
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 BASE_COLUMNS = ("payload", "load_date", "fetched_at")
+#: stamped by the load (not a staging column): when the load that wrote the row ran
+LOADED_AT = "loaded_at"
 CORRUPT_FIELD = "__corrupt_payload"
 REJECT_COLUMN = "_reject_reason"
 
@@ -72,12 +75,15 @@ def _typed(column: Column) -> SparkColumn:
 
 def extra_columns(df: DataFrame, entity: Entity) -> list[str]:
     """Staging columns beyond the contract (schema drift): carried into raw as they are."""
-    known = {*entity.key_names, *BASE_COLUMNS}
+    known = {*entity.key_names, *BASE_COLUMNS, LOADED_AT}
     return [c for c in df.columns if c not in known]
 
 
-def transform(df: DataFrame, entity: Entity) -> DataFrame:
-    """Typed columns for ``entity`` in raw-table order, plus ``_reject_reason`` (null for good rows)."""
+def transform(df: DataFrame, entity: Entity, loaded_at: datetime | None = None) -> DataFrame:
+    """Typed columns for ``entity`` in raw-table order, plus ``_reject_reason`` (null for good rows).
+
+    ``loaded_at`` stamps every row (default: the query's current timestamp).
+    """
     from pyspark.sql import functions as F
 
     parsed = df.withColumn(
@@ -114,10 +120,13 @@ def transform(df: DataFrame, entity: Entity) -> DataFrame:
             )
     reason = F.concat_ws("; ", *reasons)
     out = out.withColumn(REJECT_COLUMN, F.when(reason != "", reason))
+    stamp = F.current_timestamp() if loaded_at is None else F.lit(loaded_at).cast("timestamp")
+    out = out.withColumn(LOADED_AT, stamp)
     ordered = [
         *entity.key_names,
         *(c.name for c in entity.columns),
         *BASE_COLUMNS,
+        LOADED_AT,
         *extra_columns(df, entity),
     ]
     return out.select(*ordered, REJECT_COLUMN)

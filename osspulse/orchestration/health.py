@@ -5,7 +5,8 @@
 * ``ops.pipeline_runs``: the latest runs of every OSS Pulse DAG, replaced on each record.
 
 Both are written by the last task of ``transform_dbt``. dbt exposes them to the dashboard through gold
-views (``models/gold/dbt_results.sql``, ``pipeline_runs.sql``).
+views (``models/gold/data_health_dbt_tests.sql``, ``data_health_dbt_test_runs.sql``,
+``data_health_dag_runs.sql``).
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ the same names as the settings (``OSSPULSE_TRINO_HOST`` ...); :func:`dbt_env` fi
 
 A :class:`DbtTarget` says where a run reads and writes: ``schema_prefix`` turns ``lake.bronze`` /
 ``silver`` / ``gold`` into ``lake.<prefix>bronze`` ... (dev and test builds), ``raw_schema`` names the
-raw source schema, and ``workdir`` keeps a run's seeds, target/ and logs apart from other runs of the
-same checkout.
+raw source schema (``ops_schema`` the schema of the pipeline's own records), and ``workdir`` keeps a
+run's seeds, target/ and logs apart from other runs of the same checkout.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ class DbtTarget:
 
     schema_prefix: str = ""
     raw_schema: str = "raw"
+    #: schema of the pipeline's own records (lake.ops: dbt test results, DAG runs), a dbt source
+    ops_schema: str = "ops"
     #: seeds, target/ and logs of this run; None = dbt_project/seeds, dbt_project/target, dbt_project/logs
     workdir: Path | None = None
     #: a Trino client tag on every query of the run (benchmarks find their queries by it)
@@ -51,8 +53,9 @@ class DbtTarget:
                 f"schema prefix {self.schema_prefix!r} must be empty or lower-case letters, digits and _ "
                 "ending in _ (e.g. t_ab12_)"
             )
-        if not _SCHEMA_RE.match(self.raw_schema):
-            raise ValueError(f"raw schema {self.raw_schema!r} must be lower-case letters, digits and _")
+        for kind, schema in (("raw", self.raw_schema), ("ops", self.ops_schema)):
+            if not _SCHEMA_RE.match(schema):
+                raise ValueError(f"{kind} schema {schema!r} must be lower-case letters, digits and _")
 
     def schema(self, layer: str) -> str:
         """The schema a layer (bronze | silver | gold) is written to."""
@@ -86,16 +89,29 @@ def dbt_executable() -> str:
     return found
 
 
+def dbt_secret_env(settings: Settings) -> dict[str, str]:
+    """The profile's password, kept apart from :func:`dbt_env` (whose values Airflow shows as an XCom):
+    ``run_dbt`` adds it to dbt's environment; Airflow's task processes have it in theirs
+    (:func:`osspulse.stack.configs.airflow_env`)."""
+    return {"OSSPULSE_TRINO_ETL_PASSWORD": settings.trino_etl_password.get_secret_value()}
+
+
 def dbt_env(settings: Settings, target: DbtTarget) -> dict[str, str]:
-    """The environment variables the project's profiles.yml and dbt_project.yml read."""
+    """The environment variables the project's profiles.yml and dbt_project.yml read (no secret)."""
     env = {
         "OSSPULSE_TRINO_HOST": settings.trino_host,
         "OSSPULSE_TRINO_PORT": str(settings.trino_port),
         "OSSPULSE_TRINO_ETL_USER": settings.trino_etl_user,
+        "OSSPULSE_TRINO_TLS_CA_FILE": str(settings.trino_ca_path),
+        # requests (under dbt-trino) lets these override the profile's `cert` (psf/requests#3829); dbt
+        # talks to Trino only, so they name Trino's certificate too
+        "REQUESTS_CA_BUNDLE": str(settings.trino_ca_path),
+        "CURL_CA_BUNDLE": str(settings.trino_ca_path),
         "OSSPULSE_CATALOG_NAME": settings.catalog_name,
         "OSSPULSE_BOT_LOGINS": settings.bot_logins,
         "OSSPULSE_DBT_SCHEMA_PREFIX": target.schema_prefix,
         "OSSPULSE_DBT_RAW_SCHEMA": target.raw_schema,
+        "OSSPULSE_DBT_OPS_SCHEMA": target.ops_schema,
         "OSSPULSE_DBT_SEED_DIR": str(target.seed_dir),
         "OSSPULSE_DBT_RUN_TAG": target.run_tag,
         "OSSPULSE_DBT_THREADS": str(target.threads),
@@ -135,7 +151,7 @@ def run_dbt(
     target = target or DbtTarget()
     prepare(settings, target)
     cmd = [dbt_executable(), *args]
-    env = {**os.environ, **dbt_env(settings, target)}
+    env = {**os.environ, **dbt_env(settings, target), **dbt_secret_env(settings)}
     log.info("dbt %s (schemas %s*, raw %s)", " ".join(args), target.schema_prefix or "", target.raw_schema)
     started = time.perf_counter()
     proc = subprocess.run(  # noqa: S603 - our own dbt with our own arguments

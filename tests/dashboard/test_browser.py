@@ -58,9 +58,10 @@ def gold(gold_stack) -> Gold:
 
 @pytest.fixture(scope="module")
 def as_of(gold) -> tuple[date, date]:
+    """The latest as-of date of any repository and of any package (the sidebar's bounds)."""
     return (
-        gold.scalar("select max(day) from lake.gold.repo_activity_daily"),
-        gold.scalar("select max(download_date) from lake.gold.package_downloads_daily"),
+        gold.scalar("select max(as_of_date) from lake.gold.repo_headlines"),
+        gold.scalar("select max(as_of_date) from lake.gold.package_headlines"),
     )
 
 
@@ -133,50 +134,51 @@ def html_table(page) -> list[list[str]]:
 
 
 def test_overview_shows_the_headline_figures_and_the_bots_filter(
-    page, dashboard_url, gold, as_of, dashboard_artifacts
+    page, dashboard_url, gold, dashboard_artifacts
 ):
-    github_as_of, pypi_as_of = as_of
+    """The cards show gold.repo_headlines / package_headlines; the test recomputes them from the daily
+    tables over each subject's own window (its as-of date - 89 days .. its as-of date)."""
     projects = gold.rows(
         "select project, arbitrary(repo), arbitrary(package) from lake.gold.project_comparison_monthly "
         "group by project order by project"
     )
-    window = f"between date '{github_as_of - timedelta(days=89)}' and date '{github_as_of}'"
-    commits = dict(
-        gold.rows(
-            "select repo, sum(human_commits) from lake.gold.repo_activity_daily "
-            f"where day {window} group by 1"
-        )
+    window = (
+        "from lake.gold.repo_activity_daily as d join lake.gold.repo_headlines as h on d.repo_id = h.repo_id "
+        "where d.day between h.as_of_date - interval '89' day and h.as_of_date"
     )
-    all_commits = dict(
-        gold.rows(
-            f"select repo, sum(commits) from lake.gold.repo_activity_daily where day {window} group by 1"
-        )
-    )
+    commits = dict(gold.rows(f"select d.repo, sum(d.human_commits) {window} group by 1"))
+    all_commits = dict(gold.rows(f"select d.repo, sum(d.commits) {window} group by 1"))
     authors = dict(
         gold.rows(
-            "select repo, count(*) from lake.gold.top_contributors "
-            f"where not is_bot and date(last_commit_at) {window} group by 1"
+            "select t.repo, count(*) from lake.gold.top_contributors as t join lake.gold.repo_headlines as h "
+            "on t.repo_id = h.repo_id where not t.is_bot and t.commits > 0 "
+            "and t.last_commit_on between h.as_of_date - interval '89' day and h.as_of_date group by 1"
         )
     )
     stars = dict(
-        gold.rows("select repo, max_by(stars, snapshot_date) from lake.gold.repo_snapshot_history group by 1")
+        gold.rows(
+            "select s.repo, max_by(s.stars, s.snapshot_date) from lake.gold.repo_snapshot_history as s "
+            "join lake.gold.repo_headlines as h on s.repo_id = h.repo_id "
+            "where s.snapshot_date <= h.as_of_date group by 1"
+        )
     )
-    month = (github_as_of + timedelta(days=1)).replace(day=1) - timedelta(days=1)
     resolution = dict(
         gold.rows(
-            "select repo, issue_resolution_hours_median from lake.gold.issue_responsiveness_monthly "
-            f"where month = date '{month.replace(day=1)}'"
+            "select r.repo, r.issue_resolution_hours_median from lake.gold.issue_responsiveness_monthly as r "
+            "join lake.gold.repo_headlines as h on r.repo_id = h.repo_id "
+            "where r.month = date_add('month', -1, date_trunc('month', h.as_of_date + interval '1' day))"
         )
     )
     downloads = dict(
         gold.rows(
-            "select package, sum(downloads) from lake.gold.package_downloads_daily "
-            f"where download_date > date '{pypi_as_of}' - interval '30' day group by 1"
+            "select d.package, sum(d.downloads) from lake.gold.package_downloads_daily as d "
+            "join lake.gold.package_headlines as h on d.package = h.package "
+            "where d.download_date > h.as_of_date - interval '30' day group by 1"
         )
     )
 
     open_page(page, dashboard_url)
-    assert f"end on {github_as_of}" in page.get_by_text("Windows end at the data's as-of date").inner_text()
+    assert page.get_by_text("Every figure ends at its subject's own as-of date").is_visible()
     checked = 0
     for project, repo, package in projects:
         scope = f".st-key-project-{project.lower()}"
@@ -204,6 +206,11 @@ def test_overview_shows_the_headline_figures_and_the_bots_filter(
             assert metric(page, "Commits, 90 days", f".st-key-project-{project}") == n(all_commits[repo])
     assert "bots=1" in page.url
     harness.screenshot(page, dashboard_artifacts / "overview-with-bots.png")
+
+    # /overview serves the Overview too (Streamlit serves the default page at / only)
+    open_page(page, dashboard_url, "overview")
+    assert page.get_by_role("heading", name="Overview").is_visible()
+    assert not page.get_by_text("Page not found").is_visible()
 
 
 def test_repositories_activity_granularity_and_a_harmless_search(
@@ -258,12 +265,18 @@ def test_repositories_activity_granularity_and_a_harmless_search(
     assert gold.scalar("select count(*) from lake.gold.repo_activity_monthly") == before
 
 
-def test_packages_downloads(page, dashboard_url, gold, as_of, date_range, dashboard_artifacts):
+def number(text: str) -> int | None:
+    """A CSV cell of a count: empty for no data."""
+    return int(text) if text else None
+
+
+def test_packages_downloads(page, dashboard_url, gold, date_range, dashboard_artifacts):
     start, end = date_range
     open_page(page, dashboard_url, "packages", package=PACKAGE, start=start, end=end, grain="month")
     downloads_30d = gold.scalar(
-        "select sum(downloads) from lake.gold.package_downloads_daily "
-        f"where package = '{PACKAGE}' and download_date > date '{as_of[1]}' - interval '30' day"
+        "select sum(d.downloads) from lake.gold.package_downloads_daily as d "
+        "join lake.gold.package_headlines as h on d.package = h.package "
+        f"where d.package = '{PACKAGE}' and d.download_date > h.as_of_date - interval '30' day"
     )
     assert metric(page, "Downloads, 30 days") == n(downloads_30d)
     expected = gold.rows(
@@ -271,7 +284,7 @@ def test_packages_downloads(page, dashboard_url, gold, as_of, date_range, dashbo
         f"where package = '{PACKAGE}' and month between date_trunc('month', date '{start}') and date '{end}' "
         "order by 1"
     )
-    assert [(r["period"], int(r["downloads"])) for r in download_csv(page, "downloads")] == [
+    assert [(r["period"], number(r["downloads"])) for r in download_csv(page, "downloads")] == [
         (str(m), d) for m, d in expected
     ]
     assert chart_count(page) == 4
@@ -280,7 +293,7 @@ def test_packages_downloads(page, dashboard_url, gold, as_of, date_range, dashbo
     act(page, lambda: page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="Day").click())
     daily = download_csv(page, "downloads")
     assert {"downloads_ma_7d", "downloads_ma_30d"} <= set(daily[0])
-    assert sum(int(r["downloads"]) for r in daily) == gold.scalar(
+    assert sum(number(r["downloads"]) or 0 for r in daily) == gold.scalar(
         "select sum(downloads) from lake.gold.package_downloads_daily "
         f"where package = '{PACKAGE}' and download_date between date '{start}' and date '{end}'"
     )
@@ -349,16 +362,13 @@ def test_data_health(page, dashboard_url, gold, dashboard_artifacts):
     link = page.get_by_role("link", name="dbt docs")
     assert link.get_attribute("href").endswith(f":{gold.settings.docs_port}")
 
-    if gold.table_exists("dbt_test_results"):
-        latest = gold.scalar(
-            "select count(*) from lake.gold.dbt_test_results where invocation_id = "
-            "(select max_by(invocation_id, generated_at) from lake.gold.dbt_test_results)"
-        )
+    latest = gold.scalar("select count(*) from lake.gold.data_health_dbt_tests where is_latest_run")
+    if latest:
         assert metric(page, "Tests") == str(latest)
     else:
         assert page.get_by_text("No dbt test results recorded yet").is_visible()
-    if gold.table_exists("pipeline_runs"):
-        dags = {d for (d,) in gold.rows("select distinct dag_id from lake.gold.pipeline_runs")}
+    dags = {d for (d,) in gold.rows("select distinct dag_id from lake.gold.data_health_dag_runs")}
+    if dags:
         assert dags <= {row[0] for row in html_table(page)}
     else:
         assert page.get_by_text("No DAG runs recorded yet").is_visible()

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from osspulse.dashboard import queries
 from osspulse.dashboard.filters import DataBounds
-from osspulse.dashboard.gold import RECORDED_TABLES, GoldReader, Query, QueryError
+from osspulse.dashboard.gold import GoldReader, Query, QueryError
 from osspulse.lake.trino import trino_connection
 from osspulse.settings import get_settings
 from tests.dashboard.test_queries import EVIL, every_query
@@ -35,12 +35,6 @@ def bounds(reader) -> DataBounds:
     return b
 
 
-@pytest.fixture(scope="module")
-def recorded(reader) -> set[str]:
-    found = reader.run(reader.tables_query(RECORDED_TABLES))
-    return set(found["table_name"])
-
-
 def etl_scalar(settings, sql: str):
     with trino_connection(settings) as conn:
         cur = conn.cursor()
@@ -53,8 +47,8 @@ def realistic(t, b: DataBounds) -> list[Query]:
     built = [
         queries.subjects(t),
         queries.projects(t),
-        queries.repo_headlines(t, b.github_as_of, False),
-        queries.package_headlines(t, b.pypi_as_of),
+        queries.repo_headlines(t, False),
+        queries.package_headlines(t),
         queries.freshness_by_source(t),
         queries.top_contributors(t, REPO, False),
         queries.issue_responsiveness(t, REPO, start, end),
@@ -66,6 +60,7 @@ def realistic(t, b: DataBounds) -> list[Query]:
         queries.download_shares(t, "os", PACKAGE, start, end),
         queries.compare_repo_monthly(t, [REPO], start, end),
         queries.compare_package_monthly(t, [PACKAGE], start, end),
+        queries.compare_package_releases(t, [PACKAGE], start, end),
         queries.health_sources(t),
     ]
     for grain in queries.GRAINS:
@@ -87,24 +82,17 @@ def test_every_chart_query_returns_rows_from_gold(reader, bounds):
         assert frame.columns.is_unique, query.name
 
 
-def test_recorded_tables_are_read_when_present(reader, recorded):
-    for name, builders in (
-        ("dbt_test_results", (queries.dbt_tests_latest, queries.dbt_tests_history)),
-        ("pipeline_runs", (queries.pipeline_latest, queries.pipeline_recent)),
-    ):
-        for build in builders:
-            if name in recorded:
-                reader.run(build(reader.table))  # the columns of the Airflow contract resolve
-            else:
-                with pytest.raises(QueryError, match="does not exist"):
-                    reader.run(build(reader.table))
+def test_the_run_records_are_read_through_gold_views(reader):
+    """The data health views exist from the first build (empty until transform_dbt records a run)."""
+    for build in (queries.dbt_tests_latest, queries.dbt_tests_history):
+        reader.run(build(reader.table))
+    for build in (queries.pipeline_latest, queries.pipeline_recent):
+        reader.run(build(reader.table))
 
 
-def test_an_injected_filter_value_is_harmless(gold_stack, reader, recorded):
+def test_an_injected_filter_value_is_harmless(gold_stack, reader):
     before = etl_scalar(gold_stack, "select count(*) from lake.gold.repo_activity_monthly")
     for query in every_query(reader.table, EVIL):
-        if any(table in query.sql for table in RECORDED_TABLES) and not recorded:
-            continue
         frame = reader.run(query)
         carried = [p for p in query.params if p == EVIL or (isinstance(p, list) and EVIL in p)]
         if carried and "subject" in frame:

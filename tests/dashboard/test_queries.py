@@ -12,6 +12,7 @@ from osspulse.dashboard import comparison, formatting, queries
 from osspulse.dashboard.filters import DataBounds, initial_filters
 from osspulse.dashboard.gold import GOLD_TABLES, GoldReader, Query
 from osspulse.settings import Settings
+from osspulse.transform.project import gold_tables
 
 EVIL = "x'; drop table lake.gold.repo_activity_monthly; --"
 START, END = date(2026, 1, 15), date(2026, 11, 23)
@@ -28,9 +29,9 @@ def every_query(t, value: str = EVIL) -> list[Query]:
         queries.data_bounds(t),
         queries.subjects(t),
         queries.projects(t),
-        queries.repo_headlines(t, END, False),
-        queries.repo_headlines(t, END, True),
-        queries.package_headlines(t, END),
+        queries.repo_headlines(t, False),
+        queries.repo_headlines(t, True),
+        queries.package_headlines(t),
         queries.freshness_by_source(t),
         queries.top_contributors(t, value, False, value),
         queries.top_contributors(t, value, True),
@@ -43,6 +44,7 @@ def every_query(t, value: str = EVIL) -> list[Query]:
         queries.download_shares(t, "os", value, START, END),
         queries.compare_repo_monthly(t, [value, "apache/iceberg"], START, END),
         queries.compare_package_monthly(t, [value], START, END),
+        queries.compare_package_releases(t, [value], START, END),
         queries.health_sources(t),
         queries.dbt_tests_latest(t),
         queries.dbt_tests_history(t),
@@ -95,8 +97,10 @@ def test_tables_come_from_the_allow_list_only():
         with pytest.raises(ValueError, match="not a table the dashboard reads"):
             reader.table(name)
     with pytest.raises(ValueError, match="not tables"):
-        reader.tables_query(["pipeline_runs", "raw_commits"])
-    assert {"dbt_test_results", "pipeline_runs", "data_health_sources"} <= GOLD_TABLES
+        reader.tables_query(["data_health_dag_runs", "raw_commits"])
+    # the allow-list is the dbt project's gold layer (osspulse.transform.project): metrics and data health
+    assert set(gold_tables()) == GOLD_TABLES
+    assert {"repo_headlines", "package_headlines", "data_health_sources"} <= GOLD_TABLES
 
 
 def test_grains_and_subject_types_are_checked(t):
@@ -114,9 +118,24 @@ def test_bots_choose_the_human_columns(t):
     humans = queries.repo_activity(t, "a/b", "month", START, END, include_bots=False).sql
     everyone = queries.repo_activity(t, "a/b", "month", START, END, include_bots=True).sql
     assert "human_commits as commits" in humans and "human_active_authors as active_authors" in humans
-    assert "human_commits" not in everyone
+    assert "human_prs_opened as prs_opened" in humans and "human_issues_opened as issues_opened" in humans
+    assert "human_" not in everyone
+    assert "human_commits_90d as commits_90d" in queries.repo_headlines(t, False).sql
+    assert "human_" not in queries.repo_headlines(t, True).sql
     assert "is_bot is distinct from true" in queries.top_contributors(t, "a/b", False).sql
     assert "is_bot" not in queries.top_contributors(t, "a/b", True).sql.split("where")[1]
+
+
+def test_figures_are_gold_columns_not_dashboard_arithmetic(t):
+    """Issue 15 (8): the dashboard selects gold columns; it computes no metric of its own."""
+    for query in every_query(t, "x"):
+        sql = query.sql.lower()
+        for arithmetic in ("lag(", "over (", " / ", "filter (where download_date"):
+            assert arithmetic not in sql, f"{query.name} computes ({arithmetic.strip()})"
+    weekly = queries.package_downloads(t, "p", "week", START, END).sql
+    assert '"package_downloads_weekly"' in weekly and "downloads_wow_pct_change" in weekly
+    releases = queries.compare_package_releases(t, ["p"], START, END).sql
+    assert '"release_cadence"' in releases and "package_downloads" not in releases
 
 
 def test_period_start_and_last_complete_month():
@@ -127,14 +146,6 @@ def test_period_start_and_last_complete_month():
     assert queries.last_complete_month(date(2026, 11, 23)) == date(2026, 10, 1)
     assert queries.last_complete_month(date(2026, 10, 31)) == date(2026, 10, 1)
     assert queries.last_complete_month(date(2026, 1, 5)) == date(2025, 12, 1)
-
-
-def test_relative_windows_end_at_the_as_of_date(t):
-    q = queries.repo_headlines(t, date(2026, 11, 1), include_bots=False)
-    assert q.params[:2] == (date(2026, 8, 4), date(2026, 11, 1))  # 90 days inclusive
-    assert q.params[-1] == date(2026, 10, 1)
-    q = queries.package_headlines(t, date(2026, 11, 1))
-    assert q.params == (date(2026, 10, 3),) * 3 + (date(2026, 9, 3), date(2026, 11, 1))
 
 
 BOUNDS = DataBounds(date(2025, 9, 8), date(2026, 11, 23), date(2026, 5, 6), date(2026, 11, 1))
@@ -164,7 +175,8 @@ def test_filters_from_the_url_fall_back_and_clamp():
 
 def test_formatting():
     assert formatting.integer(35789055) == "35,789,055"
-    assert formatting.integer(None) == formatting.integer(float("nan")) == "—"
+    assert formatting.integer(None) == formatting.integer(float("nan")) == "no data"
+    assert formatting.hours(None) == "no data"
     assert formatting.percent_change(0.0412) == "+4.1%"
     assert formatting.percent_change(-0.5) == "-50.0%"
     assert formatting.percent_change(None) is None

@@ -1,5 +1,7 @@
-"""Data health and Overview read the run records Airflow writes (lake.gold.dbt_test_results and
-lake.gold.pipeline_runs, the agreed contract), here in a scratch schema filled by the test."""
+"""Data health and Overview read the run records Airflow writes into lake.ops (dbt_results and
+pipeline_runs, osspulse/lake/ops.py) through dbt's gold views (data_health_dbt_tests, _dbt_test_runs,
+data_health_dag_runs): here a scratch ops schema filled by the test, and those views built on it by dbt
+into a scratch gold schema."""
 
 from __future__ import annotations
 
@@ -10,30 +12,24 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from osspulse.lake import ops as ops_tables
 from osspulse.lake.trino import trino_connection
 from osspulse.settings import get_settings
+from osspulse.transform.dbt import DbtTarget, run_dbt
 
 pytestmark = pytest.mark.integration
 
-#: the contract of the two tables (columns and types) as the transform_dbt DAG writes them
-DBT_TEST_RESULTS = """(invocation_id varchar, generated_at timestamp(6) with time zone,
-    unique_id varchar, test_name varchar, model varchar, status varchar, failures bigint, message varchar,
-    execution_time_s double)"""
-PIPELINE_RUNS = """(dag_id varchar, run_id varchar, run_type varchar, state varchar,
-    start_date timestamp(6) with time zone, end_date timestamp(6) with time zone, duration_s double,
-    recorded_at timestamp(6) with time zone)"""
 #: what the sidebar and the two pages read besides the records
 COPIED = (
-    "repo_activity_daily",
-    "repo_activity_monthly",
+    "repo_headlines",
+    "package_headlines",
     "package_downloads_daily",
-    "package_downloads_monthly",
     "project_comparison_monthly",
     "data_health_sources",
-    "repo_snapshot_history",
-    "top_contributors",
-    "issue_responsiveness_monthly",
 )
+#: the dbt models over lake.ops
+DATA_HEALTH_MODELS = ("ops_dbt_results", "ops_pipeline_runs", "data_health_dbt_tests")
+DATA_HEALTH_MODELS += ("data_health_dbt_test_runs", "data_health_dag_runs")
 
 
 def _execute(settings, statements: list[str]) -> None:
@@ -45,54 +41,53 @@ def _execute(settings, statements: list[str]) -> None:
 
 
 @pytest.fixture
-def recorded_schema(gold_stack, monkeypatch):
-    """lake.<scratch> with copies of the gold tables the pages need and the two run records; the
-    dashboard reads it as the etl user (the dashboard user may read gold only)."""
-    schema = f"dashtest_{uuid.uuid4().hex[:8]}"
+def recorded_schema(gold_stack, monkeypatch, tmp_path):
+    """lake.<scratch>_ops with the two run records, dbt's data health views built on them into
+    lake.<scratch>_bronze / _gold, and copies of the gold tables the pages need beside them; the
+    dashboard reads <scratch>_gold as the etl user (the dashboard user may read gold only)."""
+    scratch = f"dashtest_{uuid.uuid4().hex[:8]}"
+    ops, gold = f"{scratch}_ops", f"{scratch}_gold"
     ts = "timestamp '2026-11-23 {} UTC'"
     stack = gold_stack
     _execute(
         stack,
         [
-            f"create schema lake.{schema}",
-            *[f"create table lake.{schema}.{t} as select * from lake.gold.{t}" for t in COPIED],
-            f"create table lake.{schema}.dbt_test_results {DBT_TEST_RESULTS}",
-            f"""insert into lake.{schema}.dbt_test_results values
-                ('inv-old', {ts.format("06:00:00")}, 'test.a', 'not_null_a', 'repo_activity_daily', 'pass', 0,
-                 null, 0.2),
-                ('inv-new', {ts.format("07:00:00")}, 'test.a', 'not_null_a', 'repo_activity_daily', 'pass', 0,
-                 null, 0.2),
-                ('inv-new', {ts.format("07:00:00")}, 'test.b', 'unique_b', 'top_contributors', 'fail', 2,
-                 'Got 2 results, configured to fail if != 0', 0.3),
-                ('inv-new', {ts.format("07:00:00")}, 'test.c', 'accepted_c', 'release_cadence', 'warn', 1,
-                 'Got 1 result, configured to warn if != 0', 0.1)""",
-            f"create table lake.{schema}.pipeline_runs {PIPELINE_RUNS}",
-            f"""insert into lake.{schema}.pipeline_runs values
+            f"create schema lake.{ops}",
+            ops_tables.DBT_RESULTS.trino_ddl(ops),
+            f"""insert into lake.{ops}.dbt_results values
+                ('run-old', 'inv-old', {ts.format("06:00:00")}, 'test.a', 'test', 'not_null_a',
+                 'repo_activity_daily', 'pass', 0, null, 0.2),
+                ('run-new', 'inv-new', {ts.format("07:00:00")}, 'model.a', 'model',
+                 'repo_activity_daily', 'repo_activity_daily', 'success', null, null, 3.0),
+                ('run-new', 'inv-new', {ts.format("07:00:00")}, 'test.a', 'test', 'not_null_a',
+                 'repo_activity_daily', 'pass', 0, null, 0.2),
+                ('run-new', 'inv-new', {ts.format("07:00:00")}, 'test.b', 'test', 'unique_b',
+                 'top_contributors', 'fail', 2, 'Got 2 results, configured to fail if != 0', 0.3),
+                ('run-new', 'inv-new', {ts.format("07:00:00")}, 'test.c', 'test', 'accepted_c',
+                 'release_cadence', 'warn', 1, 'Got 1 result, configured to warn if != 0', 0.1)""",
+            ops_tables.PIPELINE_RUNS.trino_ddl(ops),
+            f"""insert into lake.{ops}.pipeline_runs values
                 ('transform_dbt', 'run-1', 'asset_triggered', 'success', {ts.format("06:00:00")},
                  {ts.format("06:04:00")}, 240.0, {ts.format("06:04:01")}),
                 ('transform_dbt', 'run-2', 'asset_triggered', 'failed', {ts.format("07:00:00")},
                  {ts.format("07:05:00")}, 300.0, {ts.format("07:05:01")}),
-                ('ingest_github', 'scheduled__1', 'scheduled', 'success', {ts.format("00:00:00")},
+                ('ingest', 'scheduled__1', 'scheduled', 'success', {ts.format("00:00:00")},
                  {ts.format("00:03:00")}, 180.0, {ts.format("07:05:01")})""",
         ],
     )
-    monkeypatch.setenv("OSSPULSE_DASHBOARD_SCHEMA", schema)
+    target = DbtTarget(schema_prefix=f"{scratch}_", ops_schema=ops, workdir=tmp_path / "dbt")
+    run_dbt(stack, ["run", "--select", *DATA_HEALTH_MODELS], target, capture=True, check=True)
+    _execute(stack, [f"create table lake.{gold}.{t} as select * from lake.gold.{t}" for t in COPIED])
+    monkeypatch.setenv("OSSPULSE_DASHBOARD_SCHEMA", gold)
     monkeypatch.setenv("OSSPULSE_TRINO_DASHBOARD_USER", stack.trino_etl_user)
     for clear in (get_settings.cache_clear, st.cache_data.clear, st.cache_resource.clear):
         clear()
-    yield schema
+    yield ops
     for clear in (get_settings.cache_clear, st.cache_data.clear, st.cache_resource.clear):
         clear()
-    _execute(
-        stack,
-        [
-            *[
-                f"drop table if exists lake.{schema}.{t}"
-                for t in (*COPIED, "dbt_test_results", "pipeline_runs")
-            ],
-            f"drop schema if exists lake.{schema}",
-        ],
-    )
+    from osspulse_dev.sample_data import drop_schemas
+
+    drop_schemas(stack, [ops, gold, f"{scratch}_bronze"])
 
 
 def _page(name: str) -> None:
@@ -111,7 +106,7 @@ def test_data_health_shows_the_latest_dbt_tests_and_dag_runs(recorded_schema):
     assert problems["message"].iloc[0].startswith("Got 2 results")
     dags = at.table[1].value  # [0] is freshness
     assert dags.loc["transform_dbt", "last_state"] == "failed"
-    assert dags.loc["ingest_github", "last_state"] == "success"
+    assert dags.loc["ingest", "last_state"] == "success"
     assert "No dbt test results recorded yet" not in str([i.value for i in at.info])
 
 
@@ -124,9 +119,10 @@ def test_overview_shows_the_last_successful_transform(recorded_schema):
 def _add_invocation(settings, schema: str, invocation: str, hour: str, tests: int) -> None:
     at = f"timestamp '2026-11-23 {hour}:00:00 UTC'"
     rows = ", ".join(
-        f"('{invocation}', {at}, 'test.{i}', 't{i}', 'm', 'pass', 0, null, 0.1)" for i in range(tests)
+        f"('{invocation}', '{invocation}', {at}, 'test.{i}', 'test', 't{i}', 'm', 'pass', 0, null, 0.1)"
+        for i in range(tests)
     )
-    _execute(settings, [f"insert into lake.{schema}.dbt_test_results values {rows}"])
+    _execute(settings, [f"insert into lake.{schema}.dbt_results values {rows}"])
 
 
 @pytest.fixture

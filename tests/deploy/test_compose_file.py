@@ -17,7 +17,7 @@ from osspulse.settings import Settings
 from osspulse.stack import configs, services
 from tests.deploy import composefile as cf
 
-SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|ACCESS_KEY")
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|ACCESS_KEY|FERNET_KEY")
 #: secrets a deployment may leave empty (the GitHub token: 60 requests an hour without one)
 OPTIONAL_SECRETS = {"GITHUB_TOKEN"}
 #: the images of docker-compose.yml, all built here (make images), by service
@@ -201,28 +201,39 @@ def test_no_credential_is_written_in_the_file(raw):
     assert "env_file" not in text, "every service names the settings it gets: no env_file"
 
 
+#: Airflow's own keys, which every Airflow component needs
+AIRFLOW_KEYS = (
+    "OSSPULSE_AIRFLOW_FERNET_KEY",
+    "OSSPULSE_AIRFLOW_JWT_SECRET",
+    "OSSPULSE_AIRFLOW_API_SECRET_KEY",
+)
 #: the secrets (environment variables of the containers) each service may have: nothing else
 SECRETS_OF = {
     "postgres": {"POSTGRES_PASSWORD"},
     "minio": {"MINIO_ROOT_PASSWORD", "MINIO_ROOT_USER"},
-    "config-init": set(),
+    # the coordinator's password.db: the roles' bcrypt hashes
+    "config-init": {
+        "OSSPULSE_TRINO_ETL_PASSWORD", "OSSPULSE_TRINO_ANALYST_PASSWORD", "OSSPULSE_TRINO_DASHBOARD_PASSWORD",
+    },
     "db-init": {"OSSPULSE_PG_PASSWORD", "OSSPULSE_PG_READER_PASSWORD"},
     "minio-init": {"OSSPULSE_S3_ACCESS_KEY", "OSSPULSE_S3_SECRET_KEY"},
-    "airflow-init": {"OSSPULSE_PG_PASSWORD"},
+    "airflow-init": {"OSSPULSE_PG_PASSWORD", *AIRFLOW_KEYS},
     "trino": {
         "OSSPULSE_PG_PASSWORD", "OSSPULSE_PG_READER_PASSWORD",
-        "OSSPULSE_S3_ACCESS_KEY", "OSSPULSE_S3_SECRET_KEY",
+        "OSSPULSE_S3_ACCESS_KEY", "OSSPULSE_S3_SECRET_KEY", "OSSPULSE_TRINO_SHARED_SECRET",
     },
     "spark-master": {"OSSPULSE_SPARK_AUTH_SECRET"},
     "spark-worker": {"OSSPULSE_SPARK_AUTH_SECRET"},
-    "airflow-api-server": {"OSSPULSE_PG_PASSWORD", "OSSPULSE_AIRFLOW_ADMIN_PASSWORD"},
+    "airflow-api-server": {"OSSPULSE_PG_PASSWORD", "OSSPULSE_AIRFLOW_ADMIN_PASSWORD", *AIRFLOW_KEYS},
     "airflow-scheduler": {
         "OSSPULSE_PG_PASSWORD", "OSSPULSE_S3_ACCESS_KEY", "OSSPULSE_S3_SECRET_KEY",
         "OSSPULSE_AIRFLOW_ADMIN_PASSWORD", "OSSPULSE_SPARK_AUTH_SECRET", "GITHUB_TOKEN",
+        "OSSPULSE_TRINO_ETL_PASSWORD", *AIRFLOW_KEYS,
     },
-    "airflow-dag-processor": {"OSSPULSE_PG_PASSWORD"},
-    "airflow-triggerer": {"OSSPULSE_PG_PASSWORD"},
-    "streamlit": set(),
+    "airflow-dag-processor": {"OSSPULSE_PG_PASSWORD", *AIRFLOW_KEYS},
+    "airflow-triggerer": {"OSSPULSE_PG_PASSWORD", *AIRFLOW_KEYS},
+    # the dashboard logs in to Trino as `dashboard` (reads gold only)
+    "streamlit": {"OSSPULSE_TRINO_DASHBOARD_PASSWORD"},
 }  # fmt: skip
 
 
@@ -260,24 +271,30 @@ def test_every_variable_is_a_setting_and_every_default_is_the_settings_default(r
                 assert arg == str(value), f"{path.name}: default of {var} is {arg}, the setting's is {value}"
 
 
-def test_only_what_a_user_needs_is_published_on_loopback(project, raw):
-    """Airflow, the dashboard and Trino, on 127.0.0.1, at the native ports; the stores stay inside."""
+def test_only_what_a_user_needs_is_published_per_exposure(project, raw):
+    """Airflow, the dashboard and Trino, each on its exposure's bind address (127.0.0.1 unless .env opens
+    it, docs/security.md), at the native ports; the stores, Spark and the simulator stay inside."""
     expected = {
-        "trino": "trino_port",
-        "airflow-api-server": "airflow_port",
-        "streamlit": "streamlit_port",
+        "trino": ("trino_bind_host", "trino_port"),
+        "airflow-api-server": ("airflow_bind_host", "airflow_port"),
+        "streamlit": ("dashboard_bind_host", "streamlit_port"),
     }
     defaults = Settings.model_construct()  # the fields' own defaults, whatever the environment holds
     published = {name: svc["ports"] for name, svc in services_of(project).items() if "ports" in svc}
     assert set(published) == set(expected)
-    for name, field in expected.items():
+    for name, (bind, field) in expected.items():
         port = getattr(defaults, field)
-        # the container listens on the native default port; the host port is the .env setting
+        # the container listens on the native default port; the host address and port are .env settings
         assert published[name] == [f"127.0.0.1:{port}:{port}"], name
         (spec,) = services_of(raw)[name]["ports"]
-        assert [v for v, _, _ in cf.variables(spec)] == [cf.env_name(field)], name
-        assert spec.startswith("127.0.0.1:"), name
+        assert [v for v, _, _ in cf.variables(spec)] == [cf.env_name(bind), cf.env_name(field)], name
+        assert getattr(defaults, bind) == "127.0.0.1", name
     assert (defaults.airflow_port, defaults.trino_port, defaults.streamlit_port) == (8080, 1080, 8501)
+    opened = cf.resolved({**cf.dotenv(), "OSSPULSE_DASHBOARD_BIND_HOST": "0.0.0.0"})  # noqa: S104
+    ports = {name: svc.get("ports") for name, svc in services_of(opened).items() if svc.get("ports")}
+    assert ports["streamlit"] == ["0.0.0.0:8501:8501"]  # noqa: S104 - the one exposure opened
+    assert ports["trino"] == ["127.0.0.1:1080:1080"]
+    assert ports["airflow-api-server"] == ["127.0.0.1:8080:8080"]
 
 
 def test_the_container_addresses_name_compose_services(project, monkeypatch):
@@ -315,7 +332,8 @@ def test_the_native_settings_would_not_pass_the_container_check():
 
 
 def test_trino_gets_the_credentials_its_catalogs_reference(project, monkeypatch):
-    s = cf.settings_for(services_of(project)["config-init"]["environment"], monkeypatch)
+    logins = {f"OSSPULSE_TRINO_{r}_PASSWORD": f"{r}-secret" for r in ("ETL", "ANALYST", "DASHBOARD")}
+    s = cf.settings_for({**services_of(project)["config-init"]["environment"], **logins}, monkeypatch)
     referenced = set()
     for role in compose.TRINO_ROLES:
         for text in compose.trino_etc(s, role).values():
@@ -331,14 +349,45 @@ def test_trino_nodes_mount_what_config_init_renders(project):
     every = services_of(project)
     init = every["config-init"]
     assert init["command"][:4] == ["osspulse", "compose", "render", "--out"]
+    assert init["user"] == "0:0"  # hands the files to the Trino image's user
     out = PurePosixPath(init["command"][4])
     rendered = {m.split(":")[0]: PurePosixPath(m.split(":")[1]) for m in init["volumes"]}
-    for name, role in ((compose.TRINO_COORDINATOR, "coordinator"), (compose.TRINO_WORKER, "worker")):
-        (mount,) = every[name]["volumes"]
-        volume, target, mode = mount.split(":")
-        assert rendered[volume] == out / role, f"{name} must mount the {role} config"
-        assert (target, mode) == (str(compose.TRINO_ETC), "ro")
+    mounts = {
+        compose.TRINO_COORDINATOR: {
+            (rendered["trino-coordinator-etc"], str(compose.TRINO_ETC)),
+            (rendered["trino-tls"], str(compose.TRINO_TLS_DIR)),  # its key and certificate
+        },
+        compose.TRINO_WORKER: {(rendered["trino-worker-etc"], str(compose.TRINO_ETC))},  # HTTP inside
+    }
+    assert rendered["trino-coordinator-etc"] == out / "coordinator"
+    assert rendered["trino-worker-etc"] == out / "worker"
+    assert rendered["trino-tls"] == out / "tls"
+    assert rendered["trino-ca"] == out / "ca"
+    for name, expected in mounts.items():
+        seen = set()
+        for mount in every[name]["volumes"]:
+            volume, target, mode = mount.split(":")
+            assert mode == "ro", mount
+            seen.add((rendered[volume], target))
+        assert seen == expected, name
         assert every[name]["depends_on"]["config-init"]["condition"] == "service_completed_successfully"
+
+
+def test_trino_clients_get_the_certificate_and_not_the_key(project, monkeypatch):
+    """Airflow's tasks and the dashboard trust Trino's certificate (volume trino-ca); no app gets the key."""
+    every = services_of(project)
+    ca_mount = f"trino-ca:{compose.TRINO_CA_FILE.parent}:ro"
+    for name, svc in cf.app_services(project).items():
+        mounts = svc.get("volumes", [])
+        assert not any(m.startswith("trino-tls:") for m in mounts) or name == "config-init", name
+        s = cf.settings_for(svc["environment"], monkeypatch)
+        assert s.trino_ca_path == compose.TRINO_CA_FILE, name
+        assert s.trino_url == f"https://{compose.TRINO_COORDINATOR}:{s.trino_port}", name
+    for name in ("airflow-scheduler", compose.STREAMLIT):
+        assert ca_mount in every[name]["volumes"], name
+    for name in ("airflow-scheduler", compose.STREAMLIT):
+        for dep in ("trino", "trino-worker"):
+            assert every[name]["depends_on"][dep]["condition"] == "service_healthy", name
 
 
 def test_postgres_runs_with_the_native_options(project, monkeypatch):

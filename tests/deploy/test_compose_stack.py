@@ -151,7 +151,7 @@ def deployment(native_gold: dict[str, str]) -> Deployment:
         "used_gib_idle": round(memory_used_gib(), 2),
     }
     # .env as compose reads it (the tests' settings point at their own native stack's ports)
-    yield Deployment(project, host_settings(Settings(_env_file=REPO_ROOT / ".env")), figures)
+    yield Deployment(project, host_settings(Settings(_env_file=REPO_ROOT / ".env"), project), figures)
     ARTIFACTS.mkdir(exist_ok=True)
     FIGURES.write_text(json.dumps(figures, indent=2))
     if not KEEP:
@@ -307,6 +307,10 @@ def test_each_container_holds_only_its_own_secrets(deployment: Deployment):
         "s3": settings.s3_secret_key.get_secret_value(),
         "spark": settings.spark_auth_secret.get_secret_value(),
         "admin": settings.airflow_admin_password.get_secret_value(),
+        "etl": settings.trino_etl_password.get_secret_value(),
+        "dashboard": settings.trino_dashboard_password.get_secret_value(),
+        "trino-shared": settings.trino_shared_secret.get_secret_value(),
+        "jwt": settings.airflow_jwt_secret.get_secret_value(),
     }
     allowed = {
         "pg": {"postgres", "db-init", "trino", "trino-worker", *(f"airflow-{c}" for c in
@@ -314,6 +318,10 @@ def test_each_container_holds_only_its_own_secrets(deployment: Deployment):
         "s3": {"minio", "minio-init", "trino", "trino-worker", "airflow-scheduler"},
         "spark": {"spark-master", "spark-worker", "airflow-scheduler"},
         "admin": {"airflow-api-server", "airflow-scheduler"},
+        "etl": {"config-init", "airflow-scheduler"},
+        "dashboard": {"config-init", "streamlit"},
+        "trino-shared": {"trino", "trino-worker"},
+        "jwt": {*(f"airflow-{c}" for c in ("init", "api-server", "scheduler", "dag-processor", "triggerer"))},
     }  # fmt: skip
     project = deployment.project
     for row in project.containers():
@@ -342,3 +350,38 @@ def test_the_data_survives_down_and_up(deployment: Deployment, pipeline_run: Run
     assert gold_fingerprint(deployment.settings) == before
     with AirflowClient(deployment.settings) as api:
         assert api.runs("transform_dbt"), "Airflow's history is gone"
+
+
+def test_trino_serves_password_logins_over_https_only(deployment: Deployment, pipeline_run: Run):
+    """The published port: HTTPS with the certificate config-init made, each role's password, its rules;
+    the nodes' internal HTTP port is not published and refuses client logins."""
+    import requests
+
+    s = deployment.settings
+    with trino_connection(s, user=s.trino_dashboard_user) as conn:
+        cur = conn.cursor()
+        cur.execute(f"select count(*) from {s.catalog_name}.gold.{pipeline.GOLD_TABLES[0]}")
+        assert cur.fetchall()[0][0] >= 0
+        with pytest.raises(Exception, match="Access Denied"):
+            cur.execute(f"show tables from {s.catalog_name}.silver")
+            cur.fetchall()
+    session = requests.Session()
+    session.trust_env, session.verify = False, str(s.trino_ca_path)
+    anonymous = session.post(f"{s.trino_url}/v1/statement", data="select 1", headers={"X-Trino-User": "etl"})
+    assert anonymous.status_code == 401
+    wrong = session.post(
+        f"{s.trino_url}/v1/statement", data="select 1", auth=(s.trino_etl_user, "not-the-password")
+    )
+    assert wrong.status_code == 401
+    # inside the network, the coordinator's internal HTTP port does not take a user name as a login
+    answer = deployment.project.exec(
+        "airflow-scheduler",
+        "python3",
+        "-c",
+        "import urllib.request, urllib.error\n"
+        "r = urllib.request.Request('http://trino:8080/v1/statement', data=b'select 1', "
+        "headers={'X-Trino-User': 'etl'})\n"
+        "try:\n    print(urllib.request.urlopen(r, timeout=10).status)\n"
+        "except urllib.error.HTTPError as e:\n    print(e.code)\n",
+    )
+    assert answer.strip() in ("401", "403"), answer

@@ -57,7 +57,8 @@ def expected_monthly(dataset: Path) -> dict[tuple[str, date], Counter]:
                 figures.setdefault((repo, month_of(when)), Counter())[measure] += 1
 
         for commit in jsonl(repo_dir / "commits.jsonl"):
-            add(commit["commit"]["author"]["date"], "commits")
+            if len(commit.get("parents") or []) <= 1:  # merge commits count apart (merge_commits)
+                add(commit["commit"]["author"]["date"], "commits")
         for issue in jsonl(repo_dir / "issues.jsonl"):
             if "pull_request" in issue:
                 add(issue["created_at"], "prs_opened")

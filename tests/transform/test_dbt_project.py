@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from osspulse.entities import ENTITIES
 from osspulse.settings import Settings
-from osspulse.transform.dbt import DbtTarget, run_dbt
-
-#: gold models are the interface analysts and the dashboard rely on
-GOLD_MODELS = {
-    "repo_activity_daily",
-    "repo_activity_weekly",
-    "repo_activity_monthly",
-    "top_contributors",
-    "issue_responsiveness_monthly",
-    "contributor_absence_factor",
-    "repo_snapshot_history",
-    "package_downloads_daily",
-    "package_downloads_monthly",
-    "python_version_adoption_monthly",
-    "os_share_monthly",
-    "release_cadence",
-    "project_comparison_monthly",
-    "data_health_sources",
-}
-#: metric models whose logic has dbt unit tests with given / expect rows
-METRIC_MODELS = GOLD_MODELS - {"data_health_sources"}
+from osspulse.transform import project
+from osspulse.transform.dbt import PROJECT_DIR, DbtTarget, run_dbt
 
 
 @pytest.fixture(scope="module")
@@ -52,18 +35,36 @@ def _tests_on(manifest: dict, model_id: str) -> list[dict]:
     ]
 
 
-def test_the_gold_interface_exists_in_the_gold_folder(manifest: dict) -> None:
-    models = _models(manifest)
-    assert GOLD_MODELS <= set(models)
-    for name in GOLD_MODELS:
-        assert models[name]["fqn"][1] == "gold", name
-        assert models[name]["config"]["schema"] == "gold"
+def test_the_gold_list_is_what_the_manifest_declares(manifest: dict, tmp_path: Path) -> None:
+    """One source for the gold tables: osspulse.transform.project reads the manifest, or the yml files
+    when there is no current manifest -- both give the same models, tags and emptiness rules."""
+    gold = {name: node for name, node in _models(manifest).items() if node["fqn"][1] == "gold"}
+    manifest_path = tmp_path / "target" / "manifest.json"
+    manifest_path.parent.mkdir()
+    manifest_path.write_text(json.dumps(manifest))
+    from_manifest = project._from_manifest(manifest_path)
+    from_yml = project._from_yml(project.GOLD_DIR)
+    assert set(from_manifest) == set(from_yml) == set(gold)
+    for name in gold:
+        assert from_manifest[name] == from_yml[name], name
+        tags = from_manifest[name].tags
+        assert tags in (("metric",), ("data_health",)), f"{name}: tag it metric or data_health"
+    assert set(project.gold_tables()) == set(gold)
 
 
-def test_every_model_and_every_gold_column_is_described(manifest: dict) -> None:
+def test_every_metric_table_says_when_it_may_be_empty(manifest: dict) -> None:
+    entities = {e.name for e in ENTITIES} | {"tracked_projects"}
+    for name, model in project.gold_models().items():
+        if model.is_metric:
+            assert model.empty_without, f"{name}: config.meta.empty_without is missing"
+            assert set(model.empty_without) <= entities, f"{name}: unknown entities {model.empty_without}"
+
+
+def test_every_model_has_its_own_yml_and_every_gold_column_is_described(manifest: dict) -> None:
     for name, node in _models(manifest).items():
         assert node["description"].strip(), f"{name} has no description"
-        if name in GOLD_MODELS:
+        assert Path(node["patch_path"].split("://")[-1]).name == f"{name}.yml", f"{name}: yml beside it"
+        if node["fqn"][1] == "gold":
             undocumented = [
                 c for c, spec in node["columns"].items() if not spec.get("description", "").strip()
             ]
@@ -88,9 +89,8 @@ def test_every_model_has_unique_and_not_null_tests_on_its_key(manifest: dict) ->
 
 
 def test_every_metric_model_has_a_unit_test(manifest: dict) -> None:
-    unit_tests = manifest.get("unit_tests", {}).values()
-    covered = {u["model"] for u in unit_tests}
-    missing = METRIC_MODELS - covered
+    covered = {u["model"] for u in manifest.get("unit_tests", {}).values()}
+    missing = set(project.gold_tables("metric")) - covered
     assert not missing, f"metric models without dbt unit tests: {sorted(missing)}"
 
 
@@ -101,9 +101,64 @@ def test_source_is_only_used_in_bronze(manifest: dict) -> None:
             assert not sources, f"{name} reads a source outside bronze: {sources}"
 
 
-def test_sources_declare_freshness(manifest: dict) -> None:
+def test_sources_bronze_models_and_the_entity_macro_follow_entities_py(manifest: dict) -> None:
+    """osspulse/entities.py is the contract: a raw source, a bronze model of the same name and an
+    entry of macros/raw_entities.sql per entity (and nothing else)."""
+    entities = {e.name: e.source for e in ENTITIES}
+    raw_sources = {s["name"] for s in manifest["sources"].values() if s["source_name"] == "raw"}
+    assert raw_sources == set(entities)
+    bronze = {n for n, node in _models(manifest).items() if node["fqn"][1] == "bronze"}
+    assert set(entities) <= bronze
+    macro = (PROJECT_DIR / "macros" / "raw_entities.sql").read_text()
+    listed = dict(re.findall(r"'name': '([a-z_]+)', 'system': '([a-z]+)'", macro))
+    assert listed == entities
+
+
+def test_bronze_reads_every_contract_column(manifest: dict) -> None:
+    """Every raw column an entity declares reaches its bronze model (keys, typed columns, tombstone)."""
+    for entity in ENTITIES:
+        sql = (PROJECT_DIR / "models" / "bronze" / f"{entity.name}.sql").read_text()
+        skipped = {"payload", "message", "issue_url", "pull_request_url", "comments", "name", "draft"}
+        skipped |= {"prerelease", "archived", "yanked", "pull_request_review_id"}
+        missing = [c for c, _ in entity.raw_columns() if c not in skipped and not re.search(rf"\b{c}\b", sql)]
+        assert not missing, f"bronze.{entity.name} ignores raw columns {missing}"
+
+
+def test_sources_freshness_is_the_time_since_the_last_load(manifest: dict) -> None:
     for source in manifest["sources"].values():
         if source["source_name"] == "ops":  # operational tables the pipeline writes itself: no freshness
             continue
-        assert source["loaded_at_field"] == "fetched_at", source["name"]
+        assert "load_audit" in (source.get("loaded_at_query") or ""), source["name"]
         assert source["freshness"]["error_after"]["count"], source["name"]
+
+
+def test_the_ops_source_columns_are_the_tables_the_pipeline_writes(manifest: dict) -> None:
+    """Python and Spark write lake.ops (osspulse/lake/ops.py); dbt declares the same tables and columns."""
+    from osspulse.lake import ops
+
+    declared = {
+        source["name"]: [(name, spec["data_type"]) for name, spec in source["columns"].items()]
+        for source in manifest["sources"].values()
+        if source["source_name"] == "ops"
+    }
+    assert declared == {table.name: table.trino_columns() for table in ops.TABLES}
+
+
+def test_models_declare_their_lineage_in_sql_not_in_comments() -> None:
+    for path in (PROJECT_DIR / "models").rglob("*.sql"):
+        assert "depends_on" not in path.read_text(), f"{path.name}: a -- depends_on comment"
+
+
+def test_docs_metrics_md_defines_every_gold_column() -> None:
+    """Every column of every gold model appears (as `code`) in docs/metrics.md."""
+    text = (PROJECT_DIR.parent / "docs" / "metrics.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"[a-z0-9_]+", " ".join(re.findall(r"`([^`]+)`", text))))
+    missing = {
+        f"{name}.{column}"
+        for name, model in project.gold_models().items()
+        for column in model.columns
+        if column not in named
+    }
+    assert not missing, f"docs/metrics.md does not define: {sorted(missing)}"
+    undocumented_models = [name for name in project.gold_models() if f"`{name}`" not in text]
+    assert not undocumented_models, undocumented_models

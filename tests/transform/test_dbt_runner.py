@@ -69,6 +69,8 @@ def test_schema_prefixes_must_be_safe_lowercase_identifiers_ending_in_underscore
         DbtTarget(schema_prefix=prefix)
 
 
-def test_raw_schema_must_be_an_identifier() -> None:
+def test_raw_and_ops_schemas_must_be_identifiers() -> None:
     with pytest.raises(ValueError, match="raw schema"):
         DbtTarget(raw_schema="raw; drop")
+    with pytest.raises(ValueError, match="ops schema"):
+        DbtTarget(ops_schema="ops; drop")

@@ -1,32 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='merge',
-        unique_key=['repo', 'month'],
-    )
-}}
-
 {#-
-    CHAOSS Contributor Absence Factor per repository and UTC month (same grid as
-    repo_activity_monthly); definition in _gold__models.yml. Incremental: a changed author-month
-    changes the 12 windows that contain it, so the months from it to 11 months later are recomputed
-    (with months past the last one held), reading only the author-months of their windows.
+    CHAOSS Contributor Absence Factor per repository and UTC month: over the 12 months ending with the
+    month, the smallest number of people whose authored commits (merge commits and bots left out) add
+    up to more than half of the window's. Definitions: contributor_absence_factor.yml.
 -#}
-
-{%- if is_incremental() %}
-    {%- set months = periods_to_rebuild(
-        'month',
-        "select month from " ~ ref('fct_author_commit_months') ~ " where load_date > "
-            ~ watermark_cutoff('loaded_through'),
-        '(select ' ~ activity_as_of(ref('dim_repositories')) ~ ' from ' ~ ref('dim_repositories') ~ ')',
-        'month',
-        window=11,
-    ) %}
-{%- set windows = [] %}
-{%- for month in months %}
-        {%- do windows.append(["date '" ~ month ~ "' - interval '11' month", "date '" ~ month ~ "'"]) %}
-    {%- endfor %}
-{%- endif %}
 
 with
 
@@ -36,75 +12,55 @@ repositories as (
 
 ),
 
-author_months as (
+daily as (
 
-    select * from {{ ref('fct_author_commit_months') }}
-    where
-        not is_bot
-        and {{ in_ranges('month', windows) if is_incremental() else 'true' }}
+    select * from {{ ref('repo_activity_daily') }}
 
 ),
 
-as_of as (
+contributor_months as (
 
-    select {{ activity_as_of() }} as as_of_date
+    select * from {{ ref('fct_contributor_commit_months') }}
+    where contributor_id <> 'anonymous' and not is_bot and commits > 0
+
+),
+
+subjects as (
+
+    select
+        repositories.repo_id,
+        repositories.repo,
+        min(daily.day) as first_day,
+        repositories.as_of_date
     from repositories
+    inner join daily
+        on repositories.repo_id = daily.repo_id
+    group by repositories.repo_id, repositories.repo, repositories.as_of_date
 
 ),
 
 grid as (
 
-    {{ activity_grid('month') }}
+    {{ period_grid('subjects', ['repo_id', 'repo', 'as_of_date'], 'first_day', 'as_of_date', 'month') }}
 
 ),
 
-{% if is_incremental() %}
-stored_bounds as (
-
-    select
-        repo,
-        min(month) as first_month,
-        max(month) as last_month
-    from {{ this }}
-    group by repo
-
-),
-
-cells as (
-
-    select grid.*
-    from grid
-    left join stored_bounds
-        on grid.repo = stored_bounds.repo
-    where
-        {{ in_periods('grid.period', 'month', months) }}
-        or stored_bounds.repo is null
-        or grid.period not between stored_bounds.first_month and stored_bounds.last_month
-
-),
-
-{% else %}
-cells as (
-
-    select * from grid
-
-),
-
-{% endif %}
 window_authors as (
 
     select
-        cells.repo,
-        cells.period as month,
-        author_months.contributor_id,
-        sum(author_months.commits) as commits,
-        max(author_months.load_date) as load_date
-    from cells
-    inner join author_months
+        grid.repo_id,
+        grid.period as month,
+        contributor_months.contributor_id,
+        sum(contributor_months.commits) as commits
+    from grid
+    inner join contributor_months
         on
-            cells.repo = author_months.repo
-            and author_months.month between cells.period - interval '11' month and cells.period
-    group by cells.repo, cells.period, author_months.contributor_id
+            grid.repo_id = contributor_months.repo_id
+            -- the window of the grid month: month - 11 .. month
+            and grid.period between contributor_months.month and contributor_months.month + interval '11' month
+            -- the as-of month counts only up to the as-of date
+            and grid.as_of_date >= contributor_months.first_commit_on
+    group by grid.repo_id, grid.period, contributor_months.contributor_id
 
 ),
 
@@ -112,15 +68,15 @@ ranked as (
 
     select
         *,
-        sum(commits) over (partition by repo, month) as window_commits,
+        sum(commits) over (partition by repo_id, month) as window_commits,
         -- a fixed order (ties by contributor_id): the running total at rank k is the sum of the k
         -- largest counts whichever tied author comes first
         sum(commits) over (
-            partition by repo, month
+            partition by repo_id, month
             order by commits desc, contributor_id asc
             rows between unbounded preceding and current row
         ) as cumulative_commits,
-        row_number() over (partition by repo, month order by commits desc, contributor_id asc) as author_rank
+        row_number() over (partition by repo_id, month order by commits desc, contributor_id asc) as author_rank
     from window_authors
 
 ),
@@ -128,35 +84,35 @@ ranked as (
 windows as (
 
     select
-        repo,
+        repo_id,
         month,
         max(window_commits) as commits_trailing_12m,
         count(*) as authors_trailing_12m,
         -- the first rank at which the running total passes half of the window's commits
         min(author_rank) filter (where cumulative_commits * 2 > window_commits) as contributor_absence_factor,
-        max(commits) as top_author_commits,
-        max(load_date) as load_date
+        max(commits) as top_author_commits
     from ranked
-    group by repo, month
+    group by repo_id, month
 
 ),
 
 final as (
 
     select
-        cells.repo,
-        cells.period as month,
-        cast(cells.period - interval '11' month as date) as window_start_month,
+        grid.repo_id,
+        grid.repo,
+        grid.period as month,
+        cast(grid.period - interval '11' month as date) as window_start_month,
+        {{ period_end('month', 'grid.period') }} > grid.as_of_date as is_partial,
         coalesce(windows.commits_trailing_12m, 0) as commits_trailing_12m,
         coalesce(windows.authors_trailing_12m, 0) as authors_trailing_12m,
         windows.contributor_absence_factor,
-        {{ safe_ratio('windows.top_author_commits', 'windows.commits_trailing_12m') }} as top_author_share,
-        windows.load_date as loaded_through
-    from cells
+        {{ safe_ratio('windows.top_author_commits', 'windows.commits_trailing_12m') }} as top_author_share
+    from grid
     left join windows
         on
-            cells.repo = windows.repo
-            and cells.period = windows.month
+            grid.repo_id = windows.repo_id
+            and grid.period = windows.month
 
 )
 

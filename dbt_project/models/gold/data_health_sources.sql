@@ -1,52 +1,53 @@
+{{ config(materialized='view') }}
+
 {#-
-    Data health per raw entity, for the dashboard: what lake.raw holds (latest load_date and
-    fetched_at, load dates, rows incl. every version) and the latest load_date bronze has merged.
-    Read from Iceberg partition statistics only (no data scan). Rebuilt every run.
+    Data health per raw entity, for the Data health page: what lake.raw holds and when the entity was
+    last loaded (bronze.load_stats), whether bronze has caught up, and a status computed when it is
+    read (a view): never loaded | no data (loaded, but the source has none: e.g. issues disabled) |
+    stale (not loaded for more than stale_after_hours) | fresh. Definitions: data_health_sources.yml.
 -#}
 
 with
 
-raw_loads as (
+loads as (
 
-    select * from {{ ref('stg_lake__raw_loads') }}
+    select * from {{ ref('load_stats') }}
 
 ),
 
-{% for entity in raw_entities() %}
-{{ entity.bronze }}_stats as (
+described as (
 
     select
-        '{{ entity.name }}' as entity,
-        max(data.load_date.max) as bronze_loaded_through
-    from {{ partitions_table(ref(entity.bronze)) }}
-
-),
-
-{% endfor %}
-bronze as (
-
-    {% for entity in raw_entities() %}
-    select * from {{ entity.bronze }}_stats
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {% endfor %}
+        *,
+        -- pypistats publishes a day once it is over: it lags GitHub and PyPI by a day
+        case source_system when 'pypistats' then 60 else 36 end as stale_after_hours,
+        coalesce(last_load_finished_at, latest_loaded_at) as last_loaded_at
+    from loads
 
 ),
 
 final as (
 
     select
-        raw_loads.entity,
-        raw_loads.source_system,
-        raw_loads.latest_load_date,
-        raw_loads.latest_fetched_at,
-        raw_loads.load_dates,
-        raw_loads.raw_rows,
-        bronze.bronze_loaded_through
-    from raw_loads
-    left join bronze
-        on raw_loads.entity = bronze.entity
+        entity,
+        source_system,
+        case
+            when last_loaded_at is null and raw_rows = 0 then 'never loaded'
+            when date_diff('second', last_loaded_at, current_timestamp) > stale_after_hours * 3600 then 'stale'
+            when raw_rows = 0 then 'no data'
+            else 'fresh'
+        end as status,
+        last_loaded_at,
+        round(date_diff('second', last_loaded_at, current_timestamp) / 3600e0, 1) as hours_since_load,
+        stale_after_hours,
+        latest_load_date,
+        latest_fetched_at,
+        load_dates,
+        raw_rows,
+        last_load_with_rows_at,
+        bronze_loaded_at,
+        raw_rows > 0 and (bronze_loaded_at is null or bronze_loaded_at < latest_loaded_at) as bronze_behind_raw
+    from described
 
 )
 

@@ -1,10 +1,41 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='merge',
-        unique_key=['package', 'month', 'os'],
-    )
-}}
+{#-
+    Operating system share per package and UTC month: pypistats' system breakdown (Linux, Windows,
+    Darwin, other; `unknown`: the installer did not say). Definitions: os_share_monthly.yml.
+-#}
 
-{#- defined in macros/download_shares.sql (shared with python_version_adoption_monthly) -#}
-{{ download_shares('system', 'os') }}
+with
+
+downloads as (
+
+    select * from {{ ref('fct_package_downloads_monthly') }}
+    where metric = 'system'
+
+),
+
+totals as (
+
+    select
+        *,
+        sum(downloads) over (partition by package, month) as all_downloads,
+        sum(case when category <> 'unknown' then downloads else 0 end)
+            over (partition by package, month) as known_downloads
+    from downloads
+
+),
+
+final as (
+
+    select
+        package,
+        month,
+        category as os,
+        downloads,
+        days_reported,
+        case when category <> 'unknown' then {{ safe_ratio('downloads', 'known_downloads') }} end
+            as share_of_known,
+        {{ safe_ratio('downloads', 'all_downloads') }} as share_of_all
+    from totals
+
+)
+
+select * from final

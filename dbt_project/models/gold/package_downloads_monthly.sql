@@ -1,16 +1,29 @@
 {#-
-    Monthly downloads per package (pypistats overall without mirrors, and with mirrors), from
-    package_downloads_daily (missing days count 0). downloads_mom_pct_change compares with the previous
-    calendar month, January with the December before: (month - previous) / previous, null when the
-    previous month is 0 or before the package's history. days_in_data is the number of days of the
-    month inside the package's series (the first and the current month are partial). Rebuilt every run.
+    Monthly downloads per package (calendar months, UTC): the sum over the days pypistats reported, how
+    many those were, and the change against the previous month (January against the December before)
+    -- of the totals only when both months are complete, of the per-day averages whenever both have
+    data. The current month, the first month of a history (pypistats keeps 180 days) and a month with
+    missing days are incomplete. Definitions: package_downloads_monthly.yml.
 -#}
 
 with
 
-daily as (
+packages as (
 
-    select * from {{ ref('package_downloads_daily') }}
+    select * from {{ ref('dim_packages') }}
+
+),
+
+downloads as (
+
+    select * from {{ ref('fct_package_downloads_monthly') }}
+    where metric = 'overall'
+
+),
+
+grid as (
+
+    {{ period_grid('packages', ['package', 'as_of_date'], 'first_download_date', 'as_of_date', 'month') }}
 
 ),
 
@@ -18,32 +31,59 @@ monthly as (
 
     select
         package,
-        date_trunc('month', download_date) as month,
-        sum(downloads) as downloads,
-        sum(downloads_with_mirrors) as downloads_with_mirrors,
-        count(*) as days_in_data,
-        max(loaded_through) as loaded_through
-    from daily
-    group by package, date_trunc('month', download_date)
+        month,
+        sum(downloads) filter (where category = 'without_mirrors') as downloads,
+        sum(downloads) filter (where category = 'with_mirrors') as downloads_with_mirrors,
+        max(days_reported) filter (where category = 'without_mirrors') as days_reported
+    from downloads
+    group by package, month
+
+),
+
+described as (
+
+    select
+        grid.package,
+        grid.period as month,
+        monthly.downloads,
+        monthly.downloads_with_mirrors,
+        coalesce(monthly.days_reported, 0) as days_reported,
+        day_of_month({{ period_end('month', 'grid.period') }}) as days_in_month,
+        coalesce(monthly.days_reported, 0) = day_of_month({{ period_end('month', 'grid.period') }}) as is_complete,
+        {{ period_end('month', 'grid.period') }} > grid.as_of_date as is_partial,
+        {{ safe_ratio('monthly.downloads', 'monthly.days_reported') }} as avg_daily_downloads
+    from grid
+    left join monthly
+        on
+            grid.package = monthly.package
+            and grid.period = monthly.month
 
 ),
 
 final as (
 
     select
-        monthly.package,
-        monthly.month,
-        monthly.downloads,
-        monthly.downloads_with_mirrors,
-        monthly.days_in_data,
-        previous.downloads as previous_month_downloads,
-        {{ pct_change('monthly.downloads', 'previous.downloads') }} as downloads_mom_pct_change,
-        monthly.loaded_through
-    from monthly
-    left join monthly as previous
+        current_month.package,
+        current_month.month,
+        current_month.downloads,
+        current_month.downloads_with_mirrors,
+        current_month.days_reported,
+        current_month.days_in_month,
+        current_month.is_complete,
+        current_month.is_partial,
+        current_month.avg_daily_downloads,
+        previous_month.downloads as previous_month_downloads,
+        case
+            when current_month.is_complete and previous_month.is_complete
+                then {{ pct_change('current_month.downloads', 'previous_month.downloads') }}
+        end as downloads_mom_pct_change,
+        {{ pct_change('current_month.avg_daily_downloads', 'previous_month.avg_daily_downloads') }}
+            as avg_daily_downloads_mom_pct_change
+    from described as current_month
+    left join described as previous_month
         on
-            monthly.package = previous.package
-            and previous.month = monthly.month - interval '1' month
+            current_month.package = previous_month.package
+            and previous_month.month = current_month.month - interval '1' month
 
 )
 

@@ -1,11 +1,9 @@
 {#-
-    One row per tracked project (tracked.yml `projects`) and UTC month, joining the project's
-    repository measures and package measures side by side for N-way comparison (filter on
-    group_names to compare a tracked.yml group). Months run from the first month either side has
-    data to the latest month of either; a side the project does not have is null, a month without
-    activity is 0. Measures are those of repo_activity_monthly, contributor_absence_factor,
-    repo_snapshot_history (stars / forks at the last snapshot of the month, stars gained over the
-    month), package_downloads_monthly and release_cadence (package releases). Rebuilt every run.
+    One row per tracked project (tracked.yml `projects`) and UTC month: the project's repository and
+    package measures side by side, for N-way comparison (filter on group_names for a tracked.yml
+    group). Months run from the first month either side has data to the latest; a side the project
+    does not have, or a month outside that side's data, is null (never zero). Definitions:
+    project_comparison_monthly.yml.
 -#}
 
 with
@@ -50,12 +48,12 @@ cadence as (
 month_end_snapshots as (
 
     select
-        repo,
+        repo_id,
         date_trunc('month', snapshot_date) as month,
         max_by(stars, snapshot_date) as stars,
         max_by(forks, snapshot_date) as forks
     from snapshots
-    group by repo, date_trunc('month', snapshot_date)
+    group by repo_id, date_trunc('month', snapshot_date)
 
 ),
 
@@ -66,7 +64,7 @@ project_months as (
         repo_activity.month
     from projects
     inner join repo_activity
-        on projects.repo = repo_activity.repo
+        on projects.repo_id = repo_activity.repo_id
 
     union distinct
 
@@ -76,6 +74,16 @@ project_months as (
     from projects
     inner join downloads
         on projects.package = downloads.package
+
+    union distinct
+
+    -- release history reaches further back than pypistats' 180 days of downloads
+    select
+        projects.project,
+        cadence.month
+    from projects
+    inner join cadence
+        on projects.package = cadence.subject
 
 ),
 
@@ -96,6 +104,7 @@ grid as (
         projects.project,
         projects.group_names,
         projects.repo,
+        projects.repo_id,
         projects.package,
         months.month
     from projects
@@ -111,40 +120,53 @@ final as (
         grid.project,
         grid.group_names,
         grid.repo,
+        grid.repo_id,
         grid.package,
         grid.month,
-        case when grid.repo is not null then coalesce(repo_activity.commits, 0) end as commits,
-        case when grid.repo is not null then coalesce(repo_activity.human_commits, 0) end as human_commits,
-        case when grid.repo is not null then coalesce(repo_activity.active_authors, 0) end as active_authors,
-        case when grid.repo is not null then coalesce(repo_activity.new_contributors, 0) end as new_contributors,
-        case when grid.repo is not null then coalesce(repo_activity.issues_opened, 0) end as issues_opened,
-        case when grid.repo is not null then coalesce(repo_activity.issues_closed, 0) end as issues_closed,
-        case when grid.repo is not null then coalesce(repo_activity.prs_opened, 0) end as prs_opened,
-        case when grid.repo is not null then coalesce(repo_activity.prs_merged, 0) end as prs_merged,
-        case when grid.repo is not null then coalesce(repo_activity.releases, 0) end as github_releases,
+        repo_activity.is_partial as repo_is_partial,
+        repo_activity.commits,
+        repo_activity.human_commits,
+        repo_activity.merge_commits,
+        repo_activity.active_authors,
+        repo_activity.human_active_authors,
+        repo_activity.new_contributors,
+        repo_activity.human_new_contributors,
+        repo_activity.issues_opened,
+        repo_activity.human_issues_opened,
+        repo_activity.issues_closed,
+        repo_activity.prs_opened,
+        repo_activity.human_prs_opened,
+        repo_activity.prs_merged,
+        repo_activity.human_prs_merged,
+        repo_activity.releases as github_releases,
         absence.contributor_absence_factor,
         month_end_snapshots.stars,
         month_end_snapshots.forks,
         month_end_snapshots.stars - previous_snapshots.stars as stars_gained,
-        case when grid.package is not null then coalesce(downloads.downloads, 0) end as downloads,
+        downloads.is_partial as package_is_partial,
+        downloads.downloads,
+        downloads.days_reported as downloads_days_reported,
         downloads.downloads_mom_pct_change,
-        case when grid.package is not null then coalesce(cadence.releases, 0) end as package_releases
+        downloads.avg_daily_downloads_mom_pct_change,
+        case
+            when downloads.month is not null or cadence.month is not null then coalesce(cadence.releases, 0)
+        end as package_releases
     from grid
     left join repo_activity
         on
-            grid.repo = repo_activity.repo
+            grid.repo_id = repo_activity.repo_id
             and grid.month = repo_activity.month
     left join absence
         on
-            grid.repo = absence.repo
+            grid.repo_id = absence.repo_id
             and grid.month = absence.month
     left join month_end_snapshots
         on
-            grid.repo = month_end_snapshots.repo
+            grid.repo_id = month_end_snapshots.repo_id
             and grid.month = month_end_snapshots.month
     left join month_end_snapshots as previous_snapshots
         on
-            grid.repo = previous_snapshots.repo
+            grid.repo_id = previous_snapshots.repo_id
             and previous_snapshots.month = grid.month - interval '1' month
     left join downloads
         on

@@ -1,15 +1,22 @@
 {#-
-    Release cadence of repositories (GitHub releases, published, drafts excluded) and PyPI packages
-    (versions by first upload; yanked versions count: they were released). One row per subject and
-    UTC month from the subject's first release month to the as-of month, zeros included:
-      releases, stable_releases (not a pre-release: GitHub's prerelease flag, PEP 440 a/b/rc/dev),
-      median_days_between_releases: for the releases of the month, the median of the days since the
-      subject's previous release (of any kind); median_days_between_stable_releases likewise between
-      stable releases; releases_trailing_12m; days_since_last_release at the end of the month (or at
-      the as-of date for the current month). Rebuilt every run (small).
+    Release cadence of repositories (GitHub releases: published, drafts excluded, one per tag) and PyPI
+    packages (versions by first upload, yanked ones included), one row per subject and UTC month from
+    its first release month to its as-of month. Definitions: release_cadence.yml.
 -#}
 
 with
+
+repositories as (
+
+    select * from {{ ref('dim_repositories') }}
+
+),
+
+packages as (
+
+    select * from {{ ref('dim_packages') }}
+
+),
 
 github_releases as (
 
@@ -27,30 +34,45 @@ all_releases as (
 
     select
         'repository' as subject_type,
-        repo as subject,
-        tag_name as release,
-        published_at as released_at,
-        is_prerelease,
-        load_date
+        repositories.repo as subject,
+        repositories.repo_id,
+        cast(github_releases.release_id as varchar) as release_key,
+        github_releases.published_at as released_at,
+        github_releases.is_prerelease
     from github_releases
+    inner join repositories
+        on github_releases.repo_id = repositories.repo_id
 
     union all
 
     select
         'package' as subject_type,
         package as subject,
-        version as release,
+        cast(null as bigint) as repo_id,
+        version as release_key,
         first_upload_at as released_at,
-        is_prerelease,
-        load_date
+        is_prerelease
     from package_releases
 
 ),
 
-as_of as (
+subjects as (
 
-    select {{ greatest_of(['max(' ~ utc_date('released_at') ~ ')', 'max(load_date)']) }} as as_of_date
+    select
+        all_releases.subject_type,
+        all_releases.subject,
+        all_releases.repo_id,
+        min({{ utc_date('all_releases.released_at') }}) as first_release_on,
+        case all_releases.subject_type
+            when 'repository' then max(repositories.as_of_date)
+            else coalesce(max(packages.as_of_date), max(packages.last_snapshot_date))
+        end as as_of_date
     from all_releases
+    left join repositories
+        on all_releases.repo_id = repositories.repo_id
+    left join packages
+        on all_releases.subject_type = 'package' and all_releases.subject = packages.package
+    group by all_releases.subject_type, all_releases.subject, all_releases.repo_id
 
 ),
 
@@ -58,9 +80,10 @@ gaps as (
 
     select
         *,
+        {{ utc_date('released_at') }} as released_on,
         date_trunc('month', {{ utc_date('released_at') }}) as month,
         {{ hours_between(
-            'lag(released_at) over (partition by subject_type, subject order by released_at, release)',
+            'lag(released_at) over (partition by subject_type, subject order by released_at, release_key)',
             'released_at'
         ) }} / 24 as days_since_previous
     from all_releases
@@ -72,9 +95,9 @@ stable_gaps as (
     select
         subject_type,
         subject,
-        release,
+        release_key,
         {{ hours_between(
-            'lag(released_at) over (partition by subject_type, subject order by released_at, release)',
+            'lag(released_at) over (partition by subject_type, subject order by released_at, release_key)',
             'released_at'
         ) }} / 24 as days_since_previous_stable
     from all_releases
@@ -92,54 +115,63 @@ releases as (
         on
             gaps.subject_type = stable_gaps.subject_type
             and gaps.subject = stable_gaps.subject
-            and gaps.release = stable_gaps.release
+            and gaps.release_key = stable_gaps.release_key
 
 ),
 
 grid as (
 
-    select
-        subjects.subject_type,
-        subjects.subject,
-        months.month
-    from (
-        select
-            subject_type,
-            subject,
-            min(month) as first_month
-        from releases
-        group by subject_type, subject
-    ) as subjects
-    cross join as_of
-    cross join unnest(
-        sequence(subjects.first_month, date_trunc('month', as_of.as_of_date), interval '1' month)
-    ) as months (month)
+    {{ period_grid(
+        'subjects', ['subject_type', 'subject', 'repo_id', 'as_of_date'], 'first_release_on', 'as_of_date', 'month'
+    ) }}
 
 ),
 
-counts as (
+ranked as (
+
+    select
+        subject_type,
+        subject,
+        month,
+        days_since_previous,
+        days_since_previous_stable,
+        row_number() over (
+            partition by subject_type, subject, month order by days_since_previous
+        ) as value_rank,
+        count(days_since_previous) over (partition by subject_type, subject, month) as value_count,
+        row_number() over (
+            partition by subject_type, subject, month order by days_since_previous_stable
+        ) as stable_rank,
+        count(days_since_previous_stable) over (partition by subject_type, subject, month) as stable_count
+    from releases
+
+),
+
+monthly as (
 
     select
         subject_type,
         subject,
         month,
         count(*) as releases,
-        count_if(not is_prerelease) as stable_releases,
-        max(load_date) as load_date
-    from releases
+        {{ median_where('days_since_previous', 'true') }} as median_days_between_releases,
+        avg(days_since_previous_stable) filter (
+            where stable_rank in ((stable_count + 1) / 2, (stable_count + 2) / 2)
+        ) as median_days_between_stable_releases
+    from ranked
     group by subject_type, subject, month
 
 ),
 
-gap_medians as (
+stable_counts as (
 
-    {{ median_p90('releases', ['subject_type', 'subject', 'month'], 'days_since_previous', 'days_between') }}
-
-),
-
-stable_gap_medians as (
-
-    {{ median_p90('releases', ['subject_type', 'subject', 'month'], 'days_since_previous_stable', 'days_between_stable') }}
+    select
+        subject_type,
+        subject,
+        month,
+        count_if(not is_prerelease) as stable_releases
+    from releases
+    group by subject_type, subject, month
 
 ),
 
@@ -147,12 +179,8 @@ month_ends as (
 
     select
         grid.*,
-        least(
-            {{ period_end('month', 'grid.month') }},
-            as_of.as_of_date
-        ) as measured_on
+        least({{ period_end('month', 'grid.period') }}, grid.as_of_date) as measured_on
     from grid
-    cross join as_of
 
 ),
 
@@ -161,16 +189,16 @@ latest as (
     select
         month_ends.subject_type,
         month_ends.subject,
-        month_ends.month,
+        month_ends.period as month,
         max(releases.released_at) as last_release_at,
-        count_if(releases.month > month_ends.month - interval '12' month) as releases_trailing_12m
+        count_if(releases.month > month_ends.period - interval '12' month) as releases_trailing_12m
     from month_ends
     inner join releases
         on
             month_ends.subject_type = releases.subject_type
             and month_ends.subject = releases.subject
-            and month_ends.month >= releases.month
-    group by month_ends.subject_type, month_ends.subject, month_ends.month
+            and month_ends.measured_on >= releases.released_on
+    group by month_ends.subject_type, month_ends.subject, month_ends.period
 
 ),
 
@@ -179,37 +207,33 @@ final as (
     select
         month_ends.subject_type,
         month_ends.subject,
-        month_ends.month,
-        coalesce(counts.releases, 0) as releases,
-        coalesce(counts.stable_releases, 0) as stable_releases,
-        gap_medians.days_between_median as median_days_between_releases,
-        stable_gap_medians.days_between_stable_median as median_days_between_stable_releases,
-        latest.releases_trailing_12m,
+        month_ends.repo_id,
+        month_ends.period as month,
+        {{ period_end('month', 'month_ends.period') }} > month_ends.as_of_date as is_partial,
+        coalesce(monthly.releases, 0) as releases,
+        coalesce(stable_counts.stable_releases, 0) as stable_releases,
+        monthly.median_days_between_releases,
+        monthly.median_days_between_stable_releases,
+        coalesce(latest.releases_trailing_12m, 0) as releases_trailing_12m,
         latest.last_release_at,
         date_diff('day', {{ utc_date('latest.last_release_at') }}, month_ends.measured_on)
-            as days_since_last_release,
-        counts.load_date as loaded_through
+            as days_since_last_release
     from month_ends
-    left join counts
+    left join monthly
         on
-            month_ends.subject_type = counts.subject_type
-            and month_ends.subject = counts.subject
-            and month_ends.month = counts.month
-    left join gap_medians
+            month_ends.subject_type = monthly.subject_type
+            and month_ends.subject = monthly.subject
+            and month_ends.period = monthly.month
+    left join stable_counts
         on
-            month_ends.subject_type = gap_medians.subject_type
-            and month_ends.subject = gap_medians.subject
-            and month_ends.month = gap_medians.month
-    left join stable_gap_medians
-        on
-            month_ends.subject_type = stable_gap_medians.subject_type
-            and month_ends.subject = stable_gap_medians.subject
-            and month_ends.month = stable_gap_medians.month
+            month_ends.subject_type = stable_counts.subject_type
+            and month_ends.subject = stable_counts.subject
+            and month_ends.period = stable_counts.month
     left join latest
         on
             month_ends.subject_type = latest.subject_type
             and month_ends.subject = latest.subject
-            and month_ends.month = latest.month
+            and month_ends.period = latest.month
 
 )
 

@@ -1,25 +1,11 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='merge',
-        unique_key=['repo', 'day'],
-    )
-}}
-
 {#-
-    Activity per repository and UTC day (grid: macros/activity.sql). Definitions in
-    _gold__models.yml. Incremental: the days touched by changed inputs (activity_changed_dates_sql)
-    and days past the last one held are recomputed; commit reads are limited to those days.
+    Development activity per repository and UTC day, from the repository's first activity to its own
+    as-of date (dim_repositories.as_of_date); days after it (activity dated later than the data is
+    complete for, including commits from wrong clocks) are not counted. Definitions: repo_activity_daily.yml.
 -#}
 
-{%- if is_incremental() %}
-    {%- set days = periods_to_rebuild(
-        'day',
-        activity_changed_dates_sql(watermark_cutoff('loaded_through')),
-        '(select ' ~ activity_as_of(ref('dim_repositories')) ~ ' from ' ~ ref('dim_repositories') ~ ')',
-        'day',
-    ) %}
-{%- endif %}
+{#- sorted by day in small row groups: readers of the last days (repo_headlines) skip the rest -#}
+{{ config(properties={'sorted_by': "ARRAY['day']"}) }}
 
 with
 
@@ -29,12 +15,9 @@ repositories as (
 
 ),
 
-author_days as (
+commit_days as (
 
-    select * from {{ ref('fct_author_commit_days') }}
-    {%- if is_incremental() %}
-    where {{ in_periods('authored_on', 'day', days) }}
-    {%- endif %}
+    select * from {{ ref('fct_repo_commit_days') }}
 
 ),
 
@@ -56,78 +39,94 @@ releases as (
 
 ),
 
-as_of as (
+identities as (
 
-    select {{ activity_as_of() }} as as_of_date
+    select * from {{ ref('dim_contributor_identities') }}
+
+),
+
+item_authors as (
+
+    select
+        items.*,
+        coalesce(identities.contributor_is_bot, items.is_bot_author) as is_bot
+    from items
+    left join identities
+        on items.author_identity_key = identities.identity_key
+
+),
+
+first_activity as (
+
+    select
+        repo_id,
+        min(authored_on) as first_day
+    from commit_days
+    group by repo_id
+
+    union all
+
+    select
+        repo_id,
+        min(created_on) as first_day
+    from items
+    group by repo_id
+
+    union all
+
+    select
+        repo_id,
+        min(published_on) as first_day
+    from releases
+    group by repo_id
+
+),
+
+subjects as (
+
+    select
+        repositories.repo_id,
+        repositories.repo,
+        min(first_activity.first_day) as first_day,
+        repositories.as_of_date
     from repositories
+    inner join first_activity
+        on repositories.repo_id = first_activity.repo_id
+    group by repositories.repo_id, repositories.repo, repositories.as_of_date
 
 ),
 
 grid as (
 
-    {{ activity_grid('day') }}
+    {{ period_grid('subjects', ['repo_id', 'repo'], 'first_day', 'as_of_date', 'day') }}
 
 ),
 
-{% if is_incremental() %}
-stored_bounds as (
-
-    select
-        repo,
-        min(day) as first_day,
-        max(day) as last_day
-    from {{ this }}
-    group by repo
-
-),
-
-cells as (
-
-    -- rebuilt days, plus days the table does not hold yet (new repositories, earlier first activity)
-    select grid.*
-    from grid
-    left join stored_bounds
-        on grid.repo = stored_bounds.repo
-    where
-        {{ in_periods('grid.period', 'day', days) }}
-        or stored_bounds.repo is null
-        or grid.period not between stored_bounds.first_day and stored_bounds.last_day
-
-),
-
-{% else %}
-cells as (
-
-    select * from grid
-
-),
-
-{% endif %}
 commit_measures as (
 
     select
-        repo,
+        repo_id,
         authored_on as day,
-        sum(commits) as commits,
-        sum(commits) filter (where not is_bot) as human_commits,
-        count(*) as active_authors,
-        count_if(not is_bot) as human_active_authors,
-        max(load_date) as load_date
-    from author_days
-    group by repo, authored_on
+        commits,
+        human_commits,
+        merge_commits,
+        active_authors,
+        human_active_authors
+    from commit_days
 
 ),
 
 newcomer_measures as (
 
+    -- people whose first authored commit to the repository was written on the day
     select
-        repo,
-        {{ utc_date('first_commit_at') }} as day,
+        repo_id,
+        first_commit_on as day,
         count(*) as new_contributors,
-        count_if(not is_bot) as human_new_contributors,
-        max(load_date) as load_date
+        count_if(not is_bot) as human_new_contributors
     from repo_contributors
-    group by repo, {{ utc_date('first_commit_at') }}
+    where first_commit_on is not null
+    group by repo_id, first_commit_on
 
 ),
 
@@ -135,79 +134,77 @@ item_measures as (
 
     -- one pass over the items: each contributes its opening, closing and merge day
     select
-        items.repo,
+        item_authors.repo_id,
         events.day,
-        count_if(events.event = 'opened' and not items.is_pull_request) as issues_opened,
-        count_if(events.event = 'closed' and not items.is_pull_request) as issues_closed,
-        count_if(events.event = 'opened' and items.is_pull_request) as prs_opened,
+        count_if(events.event = 'opened' and not item_authors.is_pull_request) as issues_opened,
+        count_if(events.event = 'opened' and not item_authors.is_pull_request and not item_authors.is_bot)
+            as human_issues_opened,
+        count_if(events.event = 'closed' and not item_authors.is_pull_request) as issues_closed,
+        count_if(events.event = 'opened' and item_authors.is_pull_request) as prs_opened,
+        count_if(events.event = 'opened' and item_authors.is_pull_request and not item_authors.is_bot)
+            as human_prs_opened,
         count_if(events.event = 'merged') as prs_merged,
-        max(items.load_date) as load_date
-    from items
+        count_if(events.event = 'merged' and not item_authors.is_bot) as human_prs_merged
+    from item_authors
     cross join
         unnest(
             array['opened', 'closed', 'merged'],
-            array[items.created_on, items.closed_on, items.merged_on]
+            array[item_authors.created_on, item_authors.closed_on, item_authors.merged_on]
         ) as events (event, day)
-    where
-        events.day is not null
-        {%- if is_incremental() %}
-        and {{ in_periods('events.day', 'day', days) }}
-        {%- endif %}
-    group by items.repo, events.day
+    where events.day is not null
+    group by item_authors.repo_id, events.day
 
 ),
 
 release_measures as (
 
     select
-        repo,
+        repo_id,
         published_on as day,
-        count(*) as releases,
-        max(load_date) as load_date
+        count(*) as releases
     from releases
-    group by repo, published_on
+    group by repo_id, published_on
 
 ),
 
 final as (
 
     select
-        cells.repo,
-        cells.period as day,
+        grid.repo_id,
+        grid.repo,
+        grid.period as day,
         coalesce(commit_measures.commits, 0) as commits,
         coalesce(commit_measures.human_commits, 0) as human_commits,
+        coalesce(commit_measures.merge_commits, 0) as merge_commits,
         coalesce(commit_measures.active_authors, 0) as active_authors,
         coalesce(commit_measures.human_active_authors, 0) as human_active_authors,
         coalesce(newcomer_measures.new_contributors, 0) as new_contributors,
         coalesce(newcomer_measures.human_new_contributors, 0) as human_new_contributors,
         coalesce(item_measures.issues_opened, 0) as issues_opened,
+        coalesce(item_measures.human_issues_opened, 0) as human_issues_opened,
         coalesce(item_measures.issues_closed, 0) as issues_closed,
         coalesce(item_measures.prs_opened, 0) as prs_opened,
+        coalesce(item_measures.human_prs_opened, 0) as human_prs_opened,
         coalesce(item_measures.prs_merged, 0) as prs_merged,
-        coalesce(release_measures.releases, 0) as releases,
-        {{ greatest_of([
-            'commit_measures.load_date',
-            'newcomer_measures.load_date',
-            'item_measures.load_date',
-            'release_measures.load_date',
-        ]) }} as loaded_through
-    from cells
+        coalesce(item_measures.human_prs_merged, 0) as human_prs_merged,
+        coalesce(release_measures.releases, 0) as releases
+    from grid
     left join commit_measures
         on
-            cells.repo = commit_measures.repo
-            and cells.period = commit_measures.day
+            grid.repo_id = commit_measures.repo_id
+            and grid.period = commit_measures.day
     left join newcomer_measures
         on
-            cells.repo = newcomer_measures.repo
-            and cells.period = newcomer_measures.day
+            grid.repo_id = newcomer_measures.repo_id
+            and grid.period = newcomer_measures.day
     left join item_measures
         on
-            cells.repo = item_measures.repo
-            and cells.period = item_measures.day
+            grid.repo_id = item_measures.repo_id
+            and grid.period = item_measures.day
     left join release_measures
         on
-            cells.repo = release_measures.repo
-            and cells.period = release_measures.day
+            grid.repo_id = release_measures.repo_id
+            and grid.period = release_measures.day
 
 )
 

@@ -1,12 +1,18 @@
 {#-
-    The daily repository snapshots: stars (stargazers), forks, watchers (the API's watchers_count,
-    which GitHub keeps equal to stars), subscribers (people watching notifications: the watchers of
-    the web UI) and open issues (GitHub's open_issues_count, which includes open pull requests), with
-    the change since the previous snapshot. One row per repository and snapshot date (days without a
-    snapshot have no row). Rebuilt every run (small).
+    The daily repository snapshots: stars, forks, watchers (the API's watchers_count, which GitHub keeps
+    equal to stars), subscribers (people watching notifications: the watchers of the web UI) and open
+    issues (GitHub's open_issues_count, which includes open pull requests), with the change since the
+    previous snapshot. One row per repository and snapshot date; a day without a snapshot has no row
+    (GitHub has no history: it starts with the first load). Definitions: repo_snapshot_history.yml.
 -#}
 
 with
+
+repositories as (
+
+    select * from {{ ref('dim_repositories') }}
+
+),
 
 snapshots as (
 
@@ -17,18 +23,24 @@ snapshots as (
 final as (
 
     select
-        repo,
-        snapshot_date,
-        stars,
-        forks,
-        watchers,
-        subscribers,
-        open_issues_and_prs as open_issues,
-        stars - lag(stars) over (partition by repo order by snapshot_date) as stars_change,
-        forks - lag(forks) over (partition by repo order by snapshot_date) as forks_change,
-        is_archived,
-        load_date as loaded_through
+        snapshots.repo_id,
+        repositories.repo,
+        snapshots.snapshot_date,
+        snapshots.stars,
+        snapshots.forks,
+        snapshots.watchers,
+        snapshots.subscribers,
+        snapshots.open_issues_and_prs as open_issues,
+        snapshots.stars - lag(snapshots.stars) over (
+            partition by snapshots.repo_id order by snapshots.snapshot_date
+        ) as stars_change,
+        snapshots.forks - lag(snapshots.forks) over (
+            partition by snapshots.repo_id order by snapshots.snapshot_date
+        ) as forks_change,
+        snapshots.is_archived
     from snapshots
+    inner join repositories
+        on snapshots.repo_id = repositories.repo_id
 
 )
 

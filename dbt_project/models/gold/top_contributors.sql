@@ -1,8 +1,6 @@
 {#-
-    Commit authors of each repository, ranked; definitions in _gold__models.yml. Counts come from
-    the author-month facts (all time, and the whole months inside the trailing window) and the
-    author-day facts of the window's first, partial month. Rebuilt every run (ranks move whenever
-    anyone commits or the window slides).
+    The commit authors (people) of each repository, ranked among humans by authored commits, all time
+    and in the 365 days ending with the repository's as-of date. Definitions: top_contributors.yml.
 -#}
 
 with
@@ -13,142 +11,143 @@ repositories as (
 
 ),
 
-repo_contributors as (
+contributors as (
 
-    select * from {{ ref('dim_repo_contributors') }}
-
-),
-
-author_months as (
-
-    select * from {{ ref('fct_author_commit_months') }}
+    select * from {{ ref('dim_contributors') }}
 
 ),
 
-author_days as (
+contributor_months as (
 
-    select * from {{ ref('fct_author_commit_days') }}
+    select * from {{ ref('fct_contributor_commit_months') }}
+    where contributor_id <> 'anonymous'
 
 ),
 
-as_of as (
+contributor_days as (
 
-    select
-        {{ activity_as_of() }} as as_of_date,
-        -- the trailing 365 days are as_of_date - 364 .. as_of_date
-        date_add('day', -364, {{ activity_as_of() }}) as window_start,
-        date_trunc('month', date_add('day', -364, {{ activity_as_of() }})) as window_start_month
-    from repositories
+    select * from {{ ref('fct_contributor_commit_days') }}
+    where
+        contributor_id <> 'anonymous'
+        -- the earliest day any repository's trailing window starts (Trino prunes the older partitions)
+        and authored_on >= (
+            select date_add('day', -364, min(earliest.as_of_date)) as window_start
+            from {{ ref('dim_repositories') }} as earliest
+        )
 
 ),
 
 all_time as (
 
+    -- whole months before the as-of month, then the days of the as-of month up to the as-of date:
+    -- commits dated after it (wrong clocks) are left out
     select
-        repo,
+        repo_id,
         contributor_id,
         sum(commits) as commits,
-        max(load_date) as load_date
-    from author_months
-    group by repo, contributor_id
+        sum(merge_commits) as merge_commits,
+        min(first_commit_on) as first_commit_on,
+        max(last_commit_on) as last_commit_on
+    from (
+        select
+            contributor_months.repo_id,
+            contributor_months.contributor_id,
+            contributor_months.commits,
+            contributor_months.merge_commits,
+            contributor_months.first_commit_on,
+            contributor_months.last_commit_on
+        from contributor_months
+        inner join repositories
+            on contributor_months.repo_id = repositories.repo_id
+        where contributor_months.month < date_trunc('month', repositories.as_of_date)
+
+        union all
+
+        select
+            contributor_days.repo_id,
+            contributor_days.contributor_id,
+            contributor_days.commits,
+            contributor_days.merge_commits,
+            case when contributor_days.commits > 0 then contributor_days.authored_on end as first_commit_on,
+            case when contributor_days.commits > 0 then contributor_days.authored_on end as last_commit_on
+        from contributor_days
+        inner join repositories
+            on contributor_days.repo_id = repositories.repo_id
+        where
+            contributor_days.authored_on >= date_trunc('month', repositories.as_of_date)
+            and contributor_days.authored_on <= repositories.as_of_date
+    ) as counted_periods
+    group by repo_id, contributor_id
 
 ),
 
 trailing as (
 
-    -- whole months after the window's first month
     select
-        author_months.repo,
-        author_months.contributor_id,
-        author_months.commits
-    from author_months
-    cross join as_of
-    where author_months.month > as_of.window_start_month
-
-    union all
-
-    -- the days of the window's first month that are inside the window
-    select
-        author_days.repo,
-        author_days.contributor_id,
-        author_days.commits
-    from author_days
-    cross join as_of
+        contributor_days.repo_id,
+        contributor_days.contributor_id,
+        sum(contributor_days.commits) as commits
+    from contributor_days
+    inner join repositories
+        on contributor_days.repo_id = repositories.repo_id
     where
-        author_days.authored_on >= as_of.window_start
-        and author_days.authored_on < as_of.window_start_month + interval '1' month
+        contributor_days.authored_on
+        between date_add('day', -364, repositories.as_of_date) and repositories.as_of_date
+    group by contributor_days.repo_id, contributor_days.contributor_id
 
 ),
 
-trailing_counts as (
+counted as (
 
     select
-        repo,
-        contributor_id,
-        sum(commits) as commits
-    from trailing
-    group by repo, contributor_id
-
-),
-
-counts as (
-
-    select
-        all_time.repo,
-        all_time.contributor_id,
-        all_time.commits,
-        coalesce(trailing_counts.commits, 0) as commits_trailing_365d,
-        all_time.load_date
+        all_time.*,
+        coalesce(trailing.commits, 0) as commits_trailing_365d,
+        contributors.display_name,
+        contributors.login,
+        contributors.is_bot
     from all_time
-    left join trailing_counts
+    inner join contributors
+        on all_time.contributor_id = contributors.contributor_id
+    left join trailing
         on
-            all_time.repo = trailing_counts.repo
-            and all_time.contributor_id = trailing_counts.contributor_id
+            all_time.repo_id = trailing.repo_id
+            and all_time.contributor_id = trailing.contributor_id
+    where all_time.commits > 0 or all_time.merge_commits > 0
 
 ),
 
 final as (
 
     select
-        counts.repo,
-        counts.contributor_id,
+        counted.repo_id,
+        repositories.repo,
+        counted.contributor_id,
+        counted.display_name,
+        counted.login,
+        counted.is_bot,
+        counted.commits,
+        counted.merge_commits,
+        counted.first_commit_on,
+        counted.last_commit_on,
+        counted.commits_trailing_365d,
         case
-            when
-                counts.contributor_id not like 'email:%'
-                and counts.contributor_id not like 'name:%'
-                and counts.contributor_id <> 'unknown'
-                then counts.contributor_id
-        end as login,
-        repo_contributors.is_bot,
-        counts.commits,
-        repo_contributors.first_commit_at,
-        repo_contributors.last_commit_at,
-        counts.commits_trailing_365d,
-        case
-            when not repo_contributors.is_bot
+            when not counted.is_bot and counted.commits > 0
                 then rank() over (
-                    partition by counts.repo, repo_contributors.is_bot
-                    order by counts.commits desc
+                    partition by counted.repo_id, counted.is_bot, counted.commits > 0
+                    order by counted.commits desc
                 )
         end as rank_all_time,
         case
-            when not repo_contributors.is_bot and counts.commits_trailing_365d > 0
+            when not counted.is_bot and counted.commits_trailing_365d > 0
                 then rank() over (
-                    partition by
-                        counts.repo,
-                        repo_contributors.is_bot,
-                        counts.commits_trailing_365d > 0
-                    order by counts.commits_trailing_365d desc
+                    partition by counted.repo_id, counted.is_bot, counted.commits_trailing_365d > 0
+                    order by counted.commits_trailing_365d desc
                 )
         end as rank_trailing_365d,
-        as_of.as_of_date,
-        counts.load_date as loaded_through
-    from counts
-    inner join repo_contributors
-        on
-            counts.repo = repo_contributors.repo
-            and counts.contributor_id = repo_contributors.contributor_id
-    cross join as_of
+        repositories.as_of_date
+    from counted
+    inner join repositories
+        on counted.repo_id = repositories.repo_id
 
 )
 

@@ -1,119 +1,35 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='merge',
-        unique_key='contributor_id',
-    )
-}}
-
-{%- set cutoff = watermark_cutoff() if is_incremental() else none %}
-
 {#-
-    Everyone seen as a commit author, issue / pull request author or commenter, by contributor_id (the
-    GitHub login, else the login of a noreply address, else `email:<address>`, else `name:<name>`).
-    is_bot: GitHub account type Bot, a login ending in [bot], or a login in var bot_logins
-    (OSSPULSE_BOT_LOGINS). Incremental: new appearances are recombined with the stored row (min, max, or).
-    Changing the bot list needs a --full-refresh of silver and gold.
+    One row per person (contributor_id, see dim_contributor_identities): the latest login and name
+    they were seen with, a display name (login, else name, else an anonymous label: e-mail addresses
+    are never shown), and is_bot: any of their identities is a bot (GitHub account type Bot, a login
+    ending in [bot], or a known automation account: vars known_bot_logins / _emails / _names and
+    OSSPULSE_BOT_LOGINS). A table, rebuilt every run.
 -#}
 
 with
 
-commits as (
+identities as (
 
-    select
-        contributor_id,
-        is_bot,
-        authored_on as seen_on,
-        load_date
-    from {{ ref('fct_commits') }}
-    {%- if is_incremental() %}
-    where load_date > {{ cutoff }}
-    {%- endif %}
+    select * from {{ ref('dim_contributor_identities') }}
+    where contributor_id is not null
 
 ),
 
-items as (
+sightings as (
 
-    select
-        author_id as contributor_id,
-        is_bot_author as is_bot,
-        created_on as seen_on,
-        load_date
-    from {{ ref('fct_issues_and_pull_requests') }}
-    where
-        author_id is not null
-        {%- if is_incremental() %}
-        and load_date > {{ cutoff }}
-        {%- endif %}
+    select * from {{ ref('github_identities') }}
 
 ),
 
-comments as (
+seen as (
 
     select
-        commenter_id as contributor_id,
-        is_bot,
-        created_on as seen_on,
-        load_date
-    from {{ ref('fct_issue_comments') }}
-    where
-        commenter_id is not null
-        {%- if is_incremental() %}
-        and load_date > {{ cutoff }}
-        {%- endif %}
-
-),
-
-appearances as (
-
-    select
-        contributor_id,
-        is_bot,
-        seen_on as first_seen_on,
-        seen_on as last_seen_on,
-        load_date
-    from commits
-
-    union all
-
-    select
-        contributor_id,
-        is_bot,
-        seen_on as first_seen_on,
-        seen_on as last_seen_on,
-        load_date
-    from items
-
-    union all
-
-    select
-        contributor_id,
-        is_bot,
-        seen_on as first_seen_on,
-        seen_on as last_seen_on,
-        load_date
-    from comments
-
-    {%- if is_incremental() %}
-
-    union all
-
-    select
-        contributor_id,
-        is_bot,
-        first_seen_on,
-        last_seen_on,
-        load_date
-    from {{ this }}
-    where
-        contributor_id in (
-            select commits.contributor_id from commits
-            union distinct
-            select items.contributor_id from items
-            union distinct
-            select comments.contributor_id from comments
-        )
-    {%- endif %}
+        identities.*,
+        sightings.first_seen_at,
+        sightings.last_seen_at
+    from identities
+    inner join sightings
+        on identities.identity_key = sightings.identity_key
 
 ),
 
@@ -121,14 +37,19 @@ final as (
 
     select
         contributor_id,
-        case
-            when contributor_id not like 'email:%' and contributor_id not like 'name:%' then contributor_id
-        end as login,
+        max(user_id) as user_id,
+        max_by(login, last_seen_at) filter (where login is not null) as login,
+        max_by(name, last_seen_at) filter (where name is not null) as name,
+        coalesce(
+            max_by(login, last_seen_at) filter (where login is not null),
+            max_by(name, last_seen_at) filter (where name is not null),
+            'author without a GitHub login #' || substr(lower(to_hex(sha256(to_utf8(contributor_id)))), 1, 8)
+        ) as display_name,
         bool_or(is_bot) as is_bot,
-        min(first_seen_on) as first_seen_on,
-        max(last_seen_on) as last_seen_on,
-        max(load_date) as load_date
-    from appearances
+        count(*) as identities,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at
+    from seen
     group by contributor_id
 
 )

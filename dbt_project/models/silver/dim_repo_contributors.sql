@@ -1,87 +1,39 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='merge',
-        unique_key=['repo', 'contributor_id'],
-    )
-}}
-
 {#-
-    Each commit author of each repository: first and last commit (UTC author date) and the set of UTC
-    days with commits. first_commit_at is what makes someone a new contributor of a period;
-    commit_dates lets an incremental gold build find the period a contributor *used to* be new in when
-    an older commit of theirs arrives late (a rebased pull request). Incremental: recombined with the
-    stored row (min, max, set union), equal to the full-history values.
+    Each person who committed to each repository: their first and last day with an authored commit,
+    their authored and merge commits (all loaded history), and whether they are a bot. What makes
+    someone a new contributor of a day (first_commit_on). A table over the monthly author facts
+    (one row per repository, identity and month), rebuilt every run: a person's identities merged or
+    a first commit deleted show at once.
 -#}
 
 with
 
-commits as (
+author_months as (
 
-    select * from {{ ref('fct_commits') }}
-    {%- if is_incremental() %}
-    where load_date > {{ watermark_cutoff() }}
-    {%- endif %}
+    select * from {{ ref('fct_author_commit_months') }}
 
 ),
 
-{% if is_incremental() %}
-changed_pairs as (
+identities as (
 
-    select distinct
-        repo,
-        contributor_id
-    from commits
-
-),
-
-{% endif %}
-appearances as (
-
-    select
-        repo,
-        contributor_id,
-        bool_or(is_bot) as is_bot,
-        {{ utc('min(author_date)') }} as first_commit_at,
-        {{ utc('max(author_date)') }} as last_commit_at,
-        array_agg(distinct authored_on) as commit_dates,
-        max(load_date) as load_date
-    from commits
-    group by repo, contributor_id
-
-    {%- if is_incremental() %}
-
-    union all
-
-    select
-        stored.repo,
-        stored.contributor_id,
-        stored.is_bot,
-        stored.first_commit_at,
-        stored.last_commit_at,
-        stored.commit_dates,
-        stored.load_date
-    from {{ this }} as stored
-    inner join changed_pairs as changed
-        on
-            stored.repo = changed.repo
-            and stored.contributor_id = changed.contributor_id
-    {%- endif %}
+    select * from {{ ref('dim_contributor_identities') }}
 
 ),
 
 final as (
 
     select
-        repo,
-        contributor_id,
-        bool_or(is_bot) as is_bot,
-        min(first_commit_at) as first_commit_at,
-        max(last_commit_at) as last_commit_at,
-        array_sort(array_distinct(flatten(array_agg(commit_dates)))) as commit_dates,
-        max(load_date) as load_date
-    from appearances
-    group by repo, contributor_id
+        author_months.repo_id,
+        identities.contributor_id,
+        bool_or(coalesce(identities.contributor_is_bot, false)) as is_bot,
+        min(author_months.first_commit_on) as first_commit_on,
+        max(author_months.last_commit_on) as last_commit_on,
+        sum(author_months.commits) as commits,
+        sum(author_months.merge_commits) as merge_commits
+    from author_months
+    inner join identities
+        on author_months.identity_key = identities.identity_key
+    group by author_months.repo_id, identities.contributor_id
 
 )
 

@@ -1,49 +1,68 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='merge',
-        unique_key=['repo', 'sha', 'authored_on'],
-        properties={'partitioning': "ARRAY['month(authored_on)']"},
-    )
-}}
+{{ config(materialized='view') }}
+
+{#-
+    Commits on the default branch, one per repository (repo_id) and sha, deleted ones left out (a
+    force-push that made them unreachable leaves a tombstone). A merge commit (two or more parents) is
+    flagged: metrics count it apart from authored commits. is_future_dated: the author date is later
+    than the fetch that brought the commit (a wrong clock); it is kept, but no "current" figure counts it.
+    A view: a filter on authored_on reaches the partitions and row groups of bronze.github_commits.
+-#}
 
 with
 
 commits as (
 
-    select * from {{ ref('stg_github__commits') }}
-    {%- if is_incremental() %}
-    where load_date > {{ watermark_cutoff() }}
-    {%- endif %}
+    select * from {{ ref('github_commits') }}
 
 ),
 
-identified as (
+names as (
+
+    select * from {{ ref('dim_repository_names') }}
+
+),
+
+ranked as (
 
     select
-        *,
-        -- an author with neither login, e-mail nor name is `unknown` (counted as one author)
-        coalesce({{ contributor_id('author_login', 'author_email', 'author_name') }}, 'unknown') as contributor_id
+        names.repo_id,
+        commits.*,
+        -- one row when two tracked names of a renamed repository both hold the commit
+        row_number() over (
+            partition by names.repo_id, commits.sha, commits.authored_on
+            order by commits.fetched_at desc, commits.repo asc
+        ) as name_rank
     from commits
+    inner join names
+        on commits.repo = names.repo
 
 ),
 
 final as (
 
     select
-        repo,
+        repo_id,
         sha,
-        contributor_id,
+        coalesce(
+            {{ identity_key('author_id', 'author_login', 'author_email', 'author_name') }}, 'anonymous'
+        ) as identity_key,
+        author_id,
         author_login,
-        author_name,
         lower(author_email) as author_email,
-        {{ is_bot('contributor_id', 'author_type') }} as is_bot,
+        author_name,
+        author_type,
         author_date,
-        {{ utc_date('author_date') }} as authored_on,
+        authored_on,
         committer_date,
+        parent_count,
         parent_count > 1 as is_merge_commit,
-        load_date
-    from identified
+        author_date > fetched_at as is_future_dated,
+        message_subject,
+        load_date,
+        fetched_at,
+        transformed_at
+    from ranked
+    where name_rank = 1 and deleted_at is null
 
 )
 

@@ -1,22 +1,17 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='merge',
-        unique_key=['package', 'metric', 'category', 'download_date'],
-        properties={'partitioning': "ARRAY['month(download_date)']"},
-    )
-}}
+{{ config(materialized='view') }}
 
-{#- Downloads by package, day and category for each pypistats breakdown (overall / python_minor / system). -#}
+{#-
+    pypistats downloads by package, day and category of each breakdown (metric overall: categories
+    without_mirrors / with_mirrors; python_minor: 3.x; system: Linux, Windows, Darwin, other).
+    pypistats' `null` bucket (the installer did not say) is named `unknown`. A day pypistats has no row
+    for has no row here (it is missing, not zero). A view: a filter on metric reaches bronze's partitions.
+-#}
 
 with
 
 downloads as (
 
-    select * from {{ ref('stg_pypi__downloads') }}
-    {%- if is_incremental() %}
-    where load_date > {{ watermark_cutoff() }}
-    {%- endif %}
+    select * from {{ ref('pypi_downloads') }}
 
 ),
 
@@ -25,11 +20,12 @@ final as (
     select
         package,
         metric,
-        -- pypistats' `null` bucket (not reported by the installer) is named `unknown` from here on
         case when lower(category) in ('null', 'none', '') then 'unknown' else category end as category,
         download_date,
         downloads,
-        load_date
+        load_date,
+        fetched_at,
+        transformed_at
     from downloads
 
 )

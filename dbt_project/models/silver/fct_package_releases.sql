@@ -1,10 +1,10 @@
-{{ config(materialized='table') }}
+{#- PyPI versions by first upload, yanked ones included (they were released), deleted ones left out. -#}
 
 with
 
 releases as (
 
-    select * from {{ ref('stg_pypi__releases') }}
+    select * from {{ ref('pypi_releases') }}
 
 ),
 
@@ -24,7 +24,7 @@ final as (
         total_size,
         load_date
     from releases
-    where first_upload_at is not null
+    where first_upload_at is not null and deleted_at is null
 
 )
 

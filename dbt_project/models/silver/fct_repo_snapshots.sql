@@ -1,27 +1,49 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='merge',
-        unique_key=['repo', 'snapshot_date'],
-        properties={'partitioning': "ARRAY['month(snapshot_date)']"},
-    )
-}}
+{{ config(materialized='view') }}
+
+{#- The daily repository snapshots by repo_id (one per day; the latest fetched when two names overlap). -#}
 
 with
 
 snapshots as (
 
-    select * from {{ ref('stg_github__repos') }}
-    {%- if is_incremental() %}
-    where load_date > {{ watermark_cutoff() }}
-    {%- endif %}
+    select * from {{ ref('github_repos') }}
+
+),
+
+names as (
+
+    select * from {{ ref('dim_repository_names') }}
+
+),
+
+ranked as (
+
+    select
+        names.repo_id,
+        snapshots.snapshot_date,
+        snapshots.stargazers_count,
+        snapshots.forks_count,
+        snapshots.watchers_count,
+        snapshots.subscribers_count,
+        snapshots.open_issues_count,
+        snapshots.is_archived,
+        snapshots.pushed_at,
+        snapshots.load_date,
+        snapshots.fetched_at,
+        row_number() over (
+            partition by names.repo_id, snapshots.snapshot_date
+            order by snapshots.fetched_at desc, snapshots.repo asc
+        ) as name_rank
+    from snapshots
+    inner join names
+        on snapshots.repo = names.repo
 
 ),
 
 final as (
 
     select
-        repo,
+        repo_id,
         snapshot_date,
         stargazers_count as stars,
         forks_count as forks,
@@ -31,8 +53,10 @@ final as (
         open_issues_count as open_issues_and_prs,
         is_archived,
         pushed_at,
-        load_date
-    from snapshots
+        load_date,
+        fetched_at
+    from ranked
+    where name_rank = 1
 
 )
 

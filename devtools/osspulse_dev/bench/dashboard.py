@@ -29,11 +29,11 @@ import time
 from datetime import timedelta
 
 from osspulse import logs
+from osspulse.dashboard import queries
 from osspulse.dashboard.filters import DataBounds
-from osspulse.dashboard.gold import RECORDED_TABLES, GoldReader, Query
+from osspulse.dashboard.gold import GoldReader, Query
 from osspulse.settings import REPO_ROOT, Settings, get_settings
 from osspulse_dev import browser_harness as harness
-from osspulse_dev import queries
 
 log = logging.getLogger("bench.dashboard")
 GOAL_WARM_S = 1.5
@@ -58,53 +58,45 @@ def page_queries(reader: GoldReader) -> dict[str, list[Query]]:
     repo, package = repos[0], packages[0]
     end = b.last
     start = max(b.first, end - timedelta(days=364))
-    grain = "month"
-    recorded = set(reader.run(reader.tables_query(RECORDED_TABLES))["table_name"])
+    grain, bots = "month", False
     sidebar = [queries.data_bounds(t), queries.subjects(t), queries.projects(t)]
-    pipeline = [queries.pipeline_latest(t)] if "pipeline_runs" in recorded else []
     out = {
         "": [
-            queries.repo_headlines(t, b.github_as_of, False),
-            queries.package_headlines(t, b.pypi_as_of),
+            queries.repo_headlines(t, bots),
+            queries.package_headlines(t),
             queries.freshness_by_source(t),
-            reader.tables_query(RECORDED_TABLES),
-            *pipeline,
+            queries.pipeline_latest(t),
         ],
         "repositories": [
-            queries.repo_activity(t, repo, grain, start, end, False),
-            queries.top_contributors(t, repo, False),
+            queries.repo_headlines(t, bots),
+            queries.repo_activity(t, repo, grain, start, end, bots),
+            queries.top_contributors(t, repo, bots),
             queries.issue_responsiveness(t, repo, start, end),
             queries.contributor_absence(t, repo, start, end),
             queries.repo_snapshots(t, repo, start, end),
             queries.release_cadence(t, "repository", repo, start, end),
         ],
         "packages": [
-            queries.package_headlines(t, b.pypi_as_of),
+            queries.package_headlines(t),
             queries.package_downloads(t, package, grain, start, end),
             queries.download_shares(t, "python", package, start, end),
             queries.download_shares(t, "os", package, start, end),
             queries.release_cadence(t, "package", package, start, end),
         ],
         "compare": [
-            queries.compare_repo_activity(t, repos, grain, start, end, False),
+            queries.compare_repo_activity(t, repos, grain, start, end, bots),
             queries.compare_repo_stars(t, repos, grain, start, end),
             queries.compare_repo_monthly(t, repos, start, end),
             queries.compare_package_downloads(t, packages, grain, start, end),
             queries.compare_package_monthly(t, packages, start, end),
+            queries.compare_package_releases(t, packages, start, end),
         ],
         "data-health": [
             queries.health_sources(t),
-            reader.tables_query(RECORDED_TABLES),
-            *(
-                [queries.dbt_tests_latest(t), queries.dbt_tests_history(t)]
-                if "dbt_test_results" in recorded
-                else []
-            ),
-            *(
-                [queries.pipeline_latest(t), queries.pipeline_recent(t)]
-                if "pipeline_runs" in recorded
-                else []
-            ),
+            queries.dbt_tests_latest(t),
+            queries.dbt_tests_history(t),
+            queries.pipeline_latest(t),
+            queries.pipeline_recent(t),
         ],
     }
     return {path: sidebar + qs for path, qs in out.items()}

@@ -156,7 +156,9 @@ def _load(repos: list[str], packages: list[str]) -> pd.DataFrame | None:
     }
     package_queries = {
         "downloads": queries.compare_package_downloads(t, packages, f.grain, f.start, f.end),
-        "package releases": queries.compare_package_monthly(t, packages, f.start, f.end),
+        "download changes": queries.compare_package_monthly(t, packages, f.start, f.end),
+        # from the release history itself: months without download rows keep their releases
+        "package releases": queries.compare_package_releases(t, packages, f.start, f.end),
     }
     repo_queries = repo_queries if repos else {}
     package_queries = package_queries if packages else {}

@@ -9,7 +9,7 @@ import streamlit as st
 
 from osspulse.dashboard import charts, data, formatting, queries
 from osspulse.dashboard.context import PageContext, Project, current
-from osspulse.dashboard.gold import RECORDED_TABLES, QueryError
+from osspulse.dashboard.gold import QueryError
 
 
 def _projects(ctx: PageContext) -> list[Project]:
@@ -29,14 +29,6 @@ def _row(frame: pd.DataFrame | None, column: str, value: str | None) -> dict[str
     return match.iloc[0].to_dict() if not match.empty else {}
 
 
-def downloads_change(row: dict[str, object]) -> float | None:
-    """30-day downloads against the 30 days before (None without a full, non-zero previous window)."""
-    previous = row.get("downloads_previous_30d")
-    if previous is None or pd.isna(previous) or previous == 0 or row.get("previous_days", 0) < 30:
-        return None
-    return (float(row["downloads_30d"]) - float(previous)) / float(previous)
-
-
 def render() -> None:
     ctx = current()
     bounds, filters = ctx.bounds, ctx.filters
@@ -44,36 +36,26 @@ def render() -> None:
     if bounds.empty:
         st.warning("The gold layer holds no data yet: run the pipeline (`make demo`) and refresh.")
         return
-    github_as_of, pypi_as_of = bounds.github_as_of, bounds.pypi_as_of
-    month = queries.last_complete_month(github_as_of) if github_as_of else None
     st.caption(
-        f"Windows end at the data's as-of date, not today: the last 90 days of GitHub activity end on "
-        f"**{github_as_of}**, the last 30 days of downloads on **{pypi_as_of}**. Median issue resolution is "
-        f"that of the last complete month ({formatting.month_name(month) if month else '—'}). "
-        f"Bots are {'included' if filters.include_bots else 'excluded'}."
+        "Every figure ends at its subject's own as-of date (its last loaded day), not today: the last 90 "
+        "days of GitHub activity and the last 30 days of downloads of each repository and package. "
+        "Median issue resolution is that of the last complete month. "
+        f"Bots are {'included' if filters.include_bots else 'excluded'}. "
+        "A figure without data says so."
     )
     t = data.table
     data.prefetch(
-        queries.repo_headlines(t, github_as_of, filters.include_bots) if github_as_of else None,
-        queries.package_headlines(t, pypi_as_of) if pypi_as_of else None,
+        queries.repo_headlines(t, filters.include_bots),
+        queries.package_headlines(t),
         queries.freshness_by_source(t),
-        data.reader().tables_query(RECORDED_TABLES),
+        queries.pipeline_latest(t),
     )
-    repo_rows = (
-        data.fetch(queries.repo_headlines(t, github_as_of, filters.include_bots), "repository figures")
-        if github_as_of
-        else None
-    )
-    package_rows = (
-        data.fetch(queries.package_headlines(t, pypi_as_of), "download figures") if pypi_as_of else None
-    )
+    repo_rows = data.fetch(queries.repo_headlines(t, filters.include_bots), "repository figures")
+    package_rows = data.fetch(queries.package_headlines(t), "download figures")
 
     summary = [
         _project_card(
-            project,
-            _row(repo_rows, "repo", project.repo),
-            _row(package_rows, "package", project.package),
-            month,
+            project, _row(repo_rows, "repo", project.repo), _row(package_rows, "package", project.package)
         )
         for project in _projects(ctx)
     ]
@@ -96,17 +78,20 @@ def render() -> None:
             ),
         },
     )
-    charts.download(table, key="overview-projects", file_name=f"projects-{github_as_of}")
+    charts.download(table, key="overview-projects", file_name=f"projects-{bounds.last}")
     _freshness()
 
 
-def _project_card(project: Project, repo: dict[str, object], package: dict[str, object], month) -> dict:
-    change = downloads_change(package)
+def _project_card(project: Project, repo: dict[str, object], package: dict[str, object]) -> dict:
+    change = package.get("downloads_30d_pct_change")
+    month = repo.get("last_complete_month")
     with st.container(border=True, key=f"project-{charts.slug(project.name)}"):
         st.subheader(project.name)
         where = [x for x in (project.repo, project.package and f"PyPI: {project.package}") if x]
         groups = f" · groups: {', '.join(project.groups)}" if project.groups else ""
-        st.caption(" · ".join(where) + groups)
+        sides = (("GitHub", repo), ("PyPI", package))
+        as_of = [f"{name} as of {row['as_of_date']}" for name, row in sides if row]
+        st.caption(" · ".join(where) + groups + (" · " + ", ".join(as_of) if as_of else ""))
         columns = st.columns(5)  # the same column for the same figure in every card
         if project.repo:
             columns[0].metric("Stars", formatting.integer(repo.get("stars")))
@@ -114,7 +99,7 @@ def _project_card(project: Project, repo: dict[str, object], package: dict[str, 
             columns[2].metric("Active authors, 90 days", formatting.integer(repo.get("active_authors_90d")))
             columns[3].metric(
                 "Median issue resolution",
-                formatting.hours(repo.get("issue_resolution_hours_median")),
+                formatting.hours(repo.get("issue_resolution_hours_median_last_complete_month")),
                 help=f"Issues closed in {formatting.month_name(month)}" if month else None,
             )
         if project.package:
@@ -122,7 +107,9 @@ def _project_card(project: Project, repo: dict[str, object], package: dict[str, 
                 "Downloads, 30 days",
                 formatting.integer(package.get("downloads_30d")),
                 formatting.percent_change(change),
-                delta_description="vs the 30 days before",
+                delta_description="vs the 30 days before"
+                if change is not None and not pd.isna(change)
+                else "no change: a day of the 60 was not reported",
             )
     return {
         "project": project.name,
@@ -131,7 +118,7 @@ def _project_card(project: Project, repo: dict[str, object], package: dict[str, 
         "stars": repo.get("stars"),
         "commits_90d": repo.get("commits_90d"),
         "active_authors_90d": repo.get("active_authors_90d"),
-        "issue_resolution_hours_median": repo.get("issue_resolution_hours_median"),
+        "issue_resolution_hours_median": repo.get("issue_resolution_hours_median_last_complete_month"),
         "downloads_30d": package.get("downloads_30d"),
         "downloads_30d_change": change,
     }
@@ -145,15 +132,19 @@ def _freshness() -> None:
     if sources is not None and not sources.empty:
         columns = st.columns(len(sources) + 1)
         for column, row in zip(columns, sources.itertuples(index=False), strict=False):
-            fetched = (
-                pd.Timestamp(row.last_fetched_at).to_pydatetime() if pd.notna(row.last_fetched_at) else None
-            )
+            has_load = pd.notna(row.last_loaded_at)
+            loaded = pd.Timestamp(row.last_loaded_at).to_pydatetime() if has_load else None
             column.metric(
                 f"{row.source_system} loaded through",
-                str(row.loaded_through),
-                help=f"last fetched {fetched:%Y-%m-%d %H:%M} UTC" if fetched else None,
+                str(row.loaded_through) if pd.notna(row.loaded_through) else formatting.NO_DATA,
+                help=f"last loaded {loaded:%Y-%m-%d %H:%M} UTC" if loaded else None,
             )
-            column.caption(f"last fetch {formatting.ago(fetched, now)}")
+            notes = [f"last load {formatting.ago(loaded, now)}"]
+            if row.stale_entities:
+                notes.append(f"{row.stale_entities} stale")
+            if row.entities_without_data:
+                notes.append(f"{row.entities_without_data} without data")
+            column.caption(", ".join(notes))
         with columns[-1]:
             _last_transform(now)
     elif sources is not None:
@@ -161,14 +152,8 @@ def _freshness() -> None:
 
 
 def _last_transform(now: datetime) -> None:
-    """The end of the last successful transform_dbt run, when Airflow has recorded runs in gold."""
-    recorded = data.recorded_tables()
-    if recorded is None:
-        return
+    """The end of the last successful transform_dbt run, when Airflow has recorded runs."""
     st.markdown("**Last successful transform**")
-    if "pipeline_runs" not in recorded:
-        st.caption("No DAG runs recorded yet (lake.gold.pipeline_runs).")
-        return
     try:
         runs = data.run(queries.pipeline_latest(data.table))
     except QueryError as exc:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from osspulse.dashboard import charts, data, formatting, queries
 from osspulse.dashboard.context import choose_one, current
-from osspulse.dashboard.views.overview import downloads_change
 
 CHANGE_LABELS = {
     "downloads_wow_pct_change": "change vs a week before",
@@ -24,34 +24,40 @@ def render() -> None:
         return
     t = data.table
     name = charts.slug(package)
-    as_of = ctx.bounds.pypi_as_of
-    st.caption(
-        f"{f.start} to {f.end}, by {f.grain}. Downloads are pypistats' `overall` without mirrors; the "
-        f"30-day window ends at the data's as-of date **{as_of}**, not today."
-        + formatting.partial_period_note(f.grain, as_of)
-    )
-
     data.prefetch(
-        queries.package_headlines(t, as_of) if as_of else None,
+        queries.package_headlines(t),
         queries.package_downloads(t, package, f.grain, f.start, f.end),
         queries.download_shares(t, "python", package, f.start, f.end),
         queries.download_shares(t, "os", package, f.start, f.end),
         queries.release_cadence(t, "package", package, f.start, f.end),
     )
-    headlines = data.fetch(queries.package_headlines(t, as_of), "download figures") if as_of else None
-    if headlines is not None:
-        match = headlines[headlines.package == package]
-        if not match.empty:
-            row = match.iloc[0].to_dict()
-            a, b, c = st.columns(3)
-            a.metric(
-                "Downloads, 30 days",
-                formatting.integer(row["downloads_30d"]),
-                formatting.percent_change(downloads_change(row)),
-                delta_description="vs the 30 days before",
-            )
-            b.metric("Downloads, previous 30 days", formatting.integer(row["downloads_previous_30d"]))
-            c.metric("Daily average, 30 days", formatting.integer(row["downloads_30d"] / 30))
+    headlines = data.fetch(queries.package_headlines(t), "download figures")
+    match = headlines[headlines.package == package] if headlines is not None else None
+    row = match.iloc[0].to_dict() if match is not None and not match.empty else None
+    as_of = row["as_of_date"] if row else ctx.bounds.pypi_as_of
+    st.caption(
+        f"{f.start} to {f.end}, by {f.grain}. Downloads are pypistats' `overall` without mirrors; the "
+        f"30-day window ends at the package's as-of date **{as_of}** (its last reported day), not today. "
+        "A day pypistats did not report has no data (a gap), never zero."
+        + formatting.partial_period_note(f.grain, as_of)
+    )
+    if row:
+        change = row["downloads_30d_pct_change"]
+        a, b, c = st.columns(3)
+        a.metric(
+            "Downloads, 30 days",
+            formatting.integer(row["downloads_30d"]),
+            formatting.percent_change(change),
+            delta_description="vs the 30 days before"
+            if change is not None and not pd.isna(change)
+            else "no change: a day of the 60 was not reported",
+        )
+        b.metric("Downloads, previous 30 days", formatting.integer(row["downloads_previous_30d"]))
+        c.metric(
+            "Daily average, 30 days",
+            formatting.integer(row["avg_daily_downloads_30d"]),
+            help=f"Over the {row['days_reported_30d']} reported days of the 30",
+        )
 
     downloads = data.fetch(queries.package_downloads(t, package, f.grain, f.start, f.end), "downloads")
     if downloads is not None:
@@ -60,13 +66,18 @@ def render() -> None:
         if f.grain == "day":
             series |= {"downloads_ma_7d": "7-day average", "downloads_ma_30d": "30-day average"}
             changes = {c: CHANGE_LABELS[c] for c in CHANGE_LABELS}
-            note = ""
-        elif f.grain == "week":
-            changes = {"downloads_wow_pct_change": "change vs the week before"}
-            note = " Moving averages (7 and 30 days) are drawn at daily granularity."
+            note = " Averages are over the reported days of the window."
         else:
-            changes = {"downloads_mom_pct_change": "change vs the month before"}
-            note = " Moving averages (7 and 30 days) are drawn at daily granularity."
+            unit = "week" if f.grain == "week" else "month"
+            kind = "wow" if f.grain == "week" else "mom"
+            changes = {
+                f"downloads_{kind}_pct_change": f"total vs the {unit} before (complete {unit}s)",
+                f"avg_daily_downloads_{kind}_pct_change": f"per-day average vs the {unit} before",
+            }
+            note = (
+                f" A total is compared only between complete {unit}s (every day reported, the {unit} over);"
+                " the per-day average whenever both have data. Moving averages are drawn by day."
+            )
         st.caption("Change: the period's downloads against the same span before." + note)
         fig = charts.panels(
             downloads,

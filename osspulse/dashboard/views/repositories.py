@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from osspulse.dashboard import charts, data, formatting, queries
@@ -26,6 +27,7 @@ def render() -> None:
     name = charts.slug(repo)
     search = str(st.session_state.get("contributor_search") or "").strip()
     data.prefetch(
+        queries.repo_headlines(t, f.include_bots),
         queries.repo_activity(t, repo, f.grain, f.start, f.end, f.include_bots),
         queries.top_contributors(t, repo, f.include_bots, search),
         queries.issue_responsiveness(t, repo, f.start, f.end),
@@ -34,6 +36,7 @@ def render() -> None:
         queries.release_cadence(t, "repository", repo, f.start, f.end),
     )
 
+    _range_hint(repo, f.start, f.end)
     activity = data.fetch(queries.repo_activity(t, repo, f.grain, f.start, f.end, f.include_bots), "activity")
     if activity is not None:
         st.subheader("Activity")
@@ -69,6 +72,30 @@ def render() -> None:
     _absence_releases_stars(repo, name)
 
 
+def _range_hint(repo: str, start, end) -> None:
+    """Say so when the chosen range misses the repository's activity (the default shows the 365 days
+    ending at the latest data of any repository, which may be after this one's activity ended)."""
+    headlines = data.fetch(queries.repo_headlines(data.table, True), "the repository's dates")
+    if headlines is None:
+        return
+    match = headlines[headlines.repo == repo]
+    if match.empty:
+        return
+    row = match.iloc[0]
+    first, last = row.first_activity_on, row.last_activity_on
+    if last is not None and not pd.isna(last) and start > last:
+        st.info(
+            f"No activity in this range: {repo}'s activity ends on {last} (its data runs to "
+            f"{row.as_of_date}). Widen the date range in the sidebar to before {last}.",
+            icon=":material/info:",
+        )
+    elif first is not None and not pd.isna(first) and end < first:
+        st.info(
+            f"No activity in this range: {repo}'s activity starts on {first}. Move the date range later.",
+            icon=":material/info:",
+        )
+
+
 def _top_contributors(repo: str, name: str) -> None:
     f = current().filters
     st.subheader("Top contributors")
@@ -84,7 +111,9 @@ def _top_contributors(repo: str, name: str) -> None:
         st.info("No contributor matches." if search.strip() else "No commit authors recorded.")
         return
     st.caption(
-        f"Commits in the 365 days ending {top.as_of_date.iloc[0]} (not the date filter), then all time."
+        f"Authored commits in the 365 days ending {top.as_of_date.iloc[0]} (the repository's as-of date, "
+        "not the date filter), then all time; merge commits are counted apart. People are GitHub accounts "
+        "(a renamed login is one person); authors known by e-mail only are shown without the address."
     )
     fig = charts.bars(
         top,
@@ -102,9 +131,11 @@ def _responsiveness(repo: str, name: str) -> None:
     if frame is None:
         return
     st.caption(
-        "Medians in hours for the items opened (first response: the first comment by someone other "
-        "than the author and not a bot), closed (issue resolution) or merged (time to merge) in the "
-        "month. The bots filter does not apply here."
+        "Medians in hours for the items opened (first response: the first comment, review or review "
+        "comment by someone other than the author and not a bot, or a merge by someone else), closed "
+        "(issue resolution) or merged (time to merge) in the month. Items opened by bots are left out "
+        "whatever the bots filter. Medians only see answered items: the shares answered within 24 h and "
+        "7 days count the unanswered ones too."
     )
     latest = frame.dropna(subset=["issue_resolution_hours_median"]).tail(1)
     if not latest.empty:
@@ -129,6 +160,14 @@ def _responsiveness(repo: str, name: str) -> None:
                     "time_to_merge_hours_median": "time to merge",
                 },
                 y_title="hours",
+            ),
+            charts.Panel(
+                "Share answered within 7 days",
+                {
+                    "issues_responded_within_7d_share": "issues",
+                    "prs_responded_within_7d_share": "PRs",
+                },
+                percent=True,
             ),
             charts.Panel(
                 "Opened in the month and still without a response",
