@@ -121,15 +121,23 @@ class ComposeProject:
         return dest
 
 
-#: where config-init leaves the certificate alone (docker-compose.yml: volume trino-ca)
-RENDERED_CA = "/var/lib/osspulse/trino-etc/ca/trino-cert.pem"
+def trino_certificate(project: ComposeProject, dest: Path) -> Path:
+    """Trino's certificate (public; the volume ``trino-ca`` config-init fills), copied out of the running
+    scheduler's container to ``dest``: what a host-side client trusts."""
+    from osspulse.deploy.compose import TRINO_CA_FILE
+
+    pem = project.exec("airflow-scheduler", "cat", str(TRINO_CA_FILE))
+    if "BEGIN CERTIFICATE" not in pem:
+        raise ComposeCommandError(f"no certificate at {TRINO_CA_FILE} in airflow-scheduler: is it up?")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(pem)
+    return dest
 
 
 def host_settings(s: Settings, project: ComposeProject | None = None) -> Settings:
     """The settings host-side clients use: the ``.env`` values, whose ports are the published ones, and
     Trino's certificate copied out of the deployment (``state_dir/compose/trino-cert.pem``)."""
-    project = project or ComposeProject()
-    ca = project.copy_out("config-init", RENDERED_CA, s.state_dir / "compose" / "trino-cert.pem")
+    ca = trino_certificate(project or ComposeProject(), s.state_dir / "compose" / "trino-cert.pem")
     return s.model_copy(
         update={"trino_host": "127.0.0.1", "bind_host": "127.0.0.1", "trino_tls_ca_file": str(ca)}
     )
