@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from osspulse.lake.trino import trino_connection
 from osspulse.pipeline import check_gold
 from osspulse.tracked import Tracked
 
@@ -39,7 +40,7 @@ def _dataset(out: Path, tracked: Tracked, *, issues_disabled: bool = False) -> P
     return out
 
 
-def _run_lane(make_lane, spark, name: str, dataset: Path) -> dict[str, int]:
+def _run_lane(make_lane, spark, name: str, dataset: Path):
     from osspulse_sim.generate import dataset_end_date
     from osspulse_sim.server import running_simulator
 
@@ -51,25 +52,34 @@ def _run_lane(make_lane, spark, name: str, dataset: Path) -> dict[str, int]:
     lane.dbt("build", "--exclude-resource-type", "unit_test")  # raises, with dbt's output, on any failure
     freshness = lane.dbt("source", "freshness")
     assert "ERROR STALE" not in freshness.output, freshness.output[-3000:]
-    return check_gold(lane.settings, lane.prefix, lane.raw_namespace)
+    return check_gold(lane.settings, lane.prefix, lane.raw_namespace), lane
+
+
+def _one(lane, sql: str):
+    with trino_connection(lane.base) as conn:
+        cur = conn.cursor()
+        cur.execute(sql.format(gold=f"{lane.base.catalog_name}.{lane.prefix}gold"))
+        return cur.fetchone()[0]
 
 
 def test_repositories_without_issues_or_releases_and_no_packages(make_lane, spark, tmp_path):
     tracked = Tracked(repos=("quiet-org/jira-tracked", "quiet-org/no-releases"))
     dataset = _dataset(tmp_path / "quiet", tracked, issues_disabled=True)
 
-    gold = _run_lane(make_lane, spark, "quietrepos", dataset)
+    gold, lane = _run_lane(make_lane, spark, "quietrepos", dataset)
 
     assert gold["repo_activity_monthly"] > 0  # commits still count
     assert gold["top_contributors"] > 0
-    assert gold["issue_responsiveness_monthly"] == 0  # no issue or pull request exists
+    # one row per repository and month, as for every repository, and nothing opened in any of them
+    opened = "select coalesce(sum(issues_opened + prs_opened), 0) from {gold}.issue_responsiveness_monthly"
+    assert _one(lane, opened) == 0
     assert gold["package_downloads_monthly"] == 0  # no package tracked
 
 
 def test_packages_only(make_lane, spark, tmp_path):
     dataset = _dataset(tmp_path / "pkgs", Tracked(packages=("lonely-package",)))
 
-    gold = _run_lane(make_lane, spark, "pkgsonly", dataset)
+    gold, _ = _run_lane(make_lane, spark, "pkgsonly", dataset)
 
     assert gold["package_downloads_monthly"] > 0
     assert gold["python_version_adoption_monthly"] > 0
