@@ -35,8 +35,9 @@ from typing import Any
 import httpx
 
 from osspulse import logs
-from osspulse.settings import REPO_ROOT, Settings, get_settings, sources_overlay
+from osspulse.settings import REPO_ROOT, Settings, get_settings
 from osspulse.tracked import Tracked
+from osspulse_dev.bench.e2e import reads_real_apis
 
 log = logging.getLogger("bench.scaling")
 
@@ -141,12 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logs.configure()
     s = get_settings()
-    if not sources_overlay(s.state_dir).exists() and not args.force:
-        log.error(
-            "this stack reads the real APIs (no %s): the benchmark would wipe its staging and lake; "
-            "run `osspulse demo` first or pass --force",
-            sources_overlay(s.state_dir),
-        )
+    if reads_real_apis(s, force=args.force):
         return 2
     sizes = [int(n) for n in args.repos.split(",") if n.strip()]
     results = []
