@@ -425,7 +425,7 @@ def init_airflow(s: Settings) -> None:
 
 def manifest(s: Settings) -> None:
     """The dbt manifest ``transform_dbt`` is rendered from, made at image build time (see the Dockerfile)."""
-    from osspulse.orchestration.tasks import ensure_dbt_manifest
+    from osspulse.transform.dbt import ensure_dbt_manifest
 
     made = ensure_dbt_manifest(s)
     log.info("dbt manifest %s", "written" if made else "up to date")
