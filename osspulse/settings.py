@@ -132,7 +132,15 @@ class Settings(BaseSettings):
     http_max_wait_s: float = Field(3900.0, ge=0, description="Longest wait for a rate limit to reset")
     github_secondary_wait_s: float = Field(60.0, ge=0, description="Wait on a 403/429 without retry-after")
     github_ratelimit_reserve: int = Field(10, ge=0, description="Sleep until reset at this many left")
-    pypistats_requests_per_minute: int = Field(30, ge=1)
+    pypistats_requests_per_minute: int = Field(30, ge=1, description="pypistats' budget per window and IP")
+    pypistats_requests_per_second: int = Field(5, ge=1, description="pypistats' budget per second and IP")
+    pypistats_window_s: float = Field(60.0, gt=0, description="The window of the per-minute budget")
+    reconcile_every_days: int = Field(
+        7, ge=1, description="Full listings of releases, issues and comments to find deleted ones"
+    )
+    snapshot_max_lag_days: int = Field(
+        1, ge=0, description="A snapshot is written only for a load date at most this long before the fetch"
+    )
     ingest_concurrency: int = Field(4, ge=1, le=32)
     user_agent: str = "osspulse/0.1 (+https://github.com/osspulse/osspulse)"
     bot_logins: str = Field("", description="Comma-separated extra logins treated as bots")

@@ -5,12 +5,16 @@ Every source (GitHub REST, pypistats, PyPI JSON) goes through :class:`ApiClient`
 * ``If-None-Match`` with a stored ETag; a ``304`` is returned as such (GitHub does not count it).
 * GitHub's ``x-ratelimit-remaining/reset`` are tracked across threads (:class:`GitHubRateLimit`): when
   only the reserve is left, requests sleep until the reset instead of running dry.
-* ``403``/``429`` from a rate limit: wait until ``x-ratelimit-reset`` (primary limit) or ``retry-after``
-  (secondary limit), else at least ``github_secondary_wait_s`` with backoff.
+* ``403``/``429`` from a rate limit: wait until ``x-ratelimit-reset`` (primary limit) or ``retry-after``;
+  a secondary limit without a hint (GitHub mostly sends a 403 "You have exceeded a secondary rate
+  limit") waits ``github_secondary_wait_s``, doubling at each repeat, and *every* worker pauses
+  (:class:`osspulse.ingest.limits.PauseGate`).
+* ``401``: fails at once, naming the token setting (no retry loop).
 * ``5xx``, timeouts, broken connections, truncated or malformed bodies: exponential backoff with jitter,
-  up to ``http_max_retries``; then :class:`ApiError` naming the request and what to do.
-* pypistats allows about 30 requests a minute per IP and sends no rate headers: a sliding-window
-  limiter shared by the process (:class:`SlidingWindowLimiter`).
+  up to ``http_max_retries``; then :class:`ApiError` naming the request and what to do. The retry
+  loop is tenacity's; the decisions (:func:`decide`) are pure and unit-tested.
+* pypistats allows 5 requests a second and 30 a minute per IP and sends no rate headers: one budget
+  for every process, in Postgres (:func:`osspulse.ingest.limits.pypistats_limiter`).
 
 The token only ever travels in the ``Authorization`` header: it is never part of a URL, a log line or
 an error message.
@@ -22,17 +26,26 @@ import json
 import logging
 import random
 import re
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+import tenacity
 
+from osspulse.ingest.errors import ApiError, CredentialsError, RateLimitExhausted
+from osspulse.ingest.limits import (
+    GitHubRateLimit,
+    NoLimit,
+    PauseGate,
+    PyPIStatsLimiter,
+    header_float,
+    pypistats_limiter,
+)
 from osspulse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,17 +53,12 @@ log = logging.getLogger(__name__)
 PER_PAGE = 100  # GitHub's maximum page size
 
 
-class ApiError(RuntimeError):
-    """A request failed for good; the message names the request, the answer and what to do."""
+class _Retry(Exception):
+    """One answer (or none) that asks for another attempt, after ``wait_s``."""
 
-    def __init__(self, message: str, *, url: str = "", status: int | None = None) -> None:
-        super().__init__(message)
-        self.url = url
-        self.status = status
-
-
-class RateLimitExhausted(ApiError):
-    """The rate limit resets later than ``http_max_wait_s`` allows us to wait."""
+    def __init__(self, wait_s: float, reason: str, status: int | None, rate_limited: bool) -> None:
+        super().__init__(reason)
+        self.wait_s, self.reason, self.status, self.rate_limited = wait_s, reason, status, rate_limited
 
 
 # --- pure helpers ------------------------------------------------------------------------------------
@@ -75,16 +83,6 @@ def display_url(url: str) -> str:
     """The path and query of a URL (what logs and errors show)."""
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _header_float(headers: Mapping[str, str], name: str) -> float | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -113,18 +111,18 @@ class RetryPolicy:
         return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
 
     def rate_limit_wait(
-        self, status: int, headers: Mapping[str, str], body: str, now: float, attempt: int
+        self, status: int, headers: Mapping[str, str], body: str, now: float, attempt: int, limited: int = 0
     ) -> float | None:
         """Seconds to wait before retrying a 403/429, or None when it is not a rate limit."""
-        remaining = _header_float(headers, "x-ratelimit-remaining")
-        reset = _header_float(headers, "x-ratelimit-reset")
+        remaining = header_float(headers, "x-ratelimit-remaining")
+        reset = header_float(headers, "x-ratelimit-reset")
         if remaining == 0 and reset is not None:  # primary limit: wait for the window to reset
             return max(1.0, reset - now + 1.0)
-        retry_after = _header_float(headers, "retry-after")
+        retry_after = header_float(headers, "retry-after")
         if retry_after is not None:  # secondary limit (or pypistats): as told
             return max(0.0, retry_after)
-        if status == 429 or "rate limit" in body.lower():  # secondary limit without a hint
-            return max(self.secondary_wait_s, self.backoff(attempt))
+        if status == 429 or "rate limit" in body.lower():  # secondary limit without a hint: back off
+            return min(self.max_wait_s, self.secondary_wait_s * (2**limited))
         return None
 
 
@@ -145,12 +143,13 @@ def decide(
     attempt: int,
     allow: Iterable[int] = (),
     rng: random.Random | None = None,
+    limited: int = 0,
 ) -> Decision:
     """What to do with an answer (``status None`` = no answer: timeout or broken connection)."""
     if status is None or status == 408 or status >= 500:
         return Decision("retry", policy.backoff(attempt, rng), f"HTTP {status}" if status else "no answer")
     if status in (403, 429):
-        wait = policy.rate_limit_wait(status, headers, body, now, attempt)
+        wait = policy.rate_limit_wait(status, headers, body, now, attempt, limited)
         if wait is not None:
             return Decision("retry", wait, f"rate limited (HTTP {status})")
     if 200 <= status < 300 or status == 304 or status in set(allow):
@@ -170,129 +169,6 @@ def _what_to_do(status: int | None, source: str) -> str:
     if status is None or status >= 500:
         return f"{source} kept failing: retry later (the next run resumes where this one stopped)"
     return "see the answer above"
-
-
-# --- rate limiters -----------------------------------------------------------------------------------
-
-
-class NoLimit:
-    def acquire(self) -> None:
-        return None
-
-    def release(self, headers: Mapping[str, str] | None) -> None:
-        return None
-
-
-class SlidingWindowLimiter:
-    """At most ``max_requests`` in any ``window_s`` seconds (pypistats: 30 a minute), across threads."""
-
-    def __init__(
-        self,
-        max_requests: int,
-        window_s: float = 60.0,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.max_requests = max_requests
-        self.window_s = window_s
-        self._clock, self._sleep = clock, sleep
-        self._sent: deque[float] = deque()
-        self._lock = threading.Lock()
-        self.waited_s = 0.0
-
-    def acquire(self) -> None:
-        while True:
-            with self._lock:
-                now = self._clock()
-                while self._sent and now - self._sent[0] >= self.window_s:
-                    self._sent.popleft()
-                if len(self._sent) < self.max_requests:
-                    self._sent.append(now)
-                    return
-                wait = self._sent[0] + self.window_s - now
-            log.debug("pypistats limit (%d/%.0fs): waiting %.1fs", self.max_requests, self.window_s, wait)
-            self.waited_s += wait
-            self._sleep(wait)
-
-    def release(self, headers: Mapping[str, str] | None) -> None:
-        return None
-
-
-_SHARED_LIMITERS: dict[tuple[int, float], SlidingWindowLimiter] = {}
-_SHARED_LOCK = threading.Lock()
-
-
-def shared_window_limiter(max_requests: int, window_s: float = 60.0) -> SlidingWindowLimiter:
-    """One limiter per process and budget: the pypistats limit is per IP, not per client."""
-    with _SHARED_LOCK:
-        key = (max_requests, window_s)
-        if key not in _SHARED_LIMITERS:
-            _SHARED_LIMITERS[key] = SlidingWindowLimiter(max_requests, window_s)
-        return _SHARED_LIMITERS[key]
-
-
-class GitHubRateLimit:
-    """GitHub's primary rate limit as last reported, shared by the threads of one client.
-
-    ``remaining`` only falls within a window (a 304 costs nothing, so it stays put), so the lowest value
-    seen for the current reset time is the truth; requests still in flight may each cost one more.
-    """
-
-    def __init__(
-        self,
-        reserve: int,
-        max_wait_s: float,
-        *,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.reserve = reserve
-        self.max_wait_s = max_wait_s
-        self._clock, self._sleep = clock, sleep
-        self._lock = threading.Lock()
-        self.remaining: int | None = None
-        self.reset: float | None = None
-        self._in_flight = 0
-        self.waited_s = 0.0
-
-    def acquire(self) -> None:
-        while True:
-            with self._lock:
-                now = self._clock()
-                if self.reset is not None and now >= self.reset:
-                    self.remaining = self.reset = None  # a new window: unknown until the next answer
-                if self.remaining is None or self.remaining - self._in_flight > self.reserve:
-                    self._in_flight += 1
-                    return
-                wait = self.reset - now + 1.0 if self.reset is not None else 1.0
-            if wait > self.max_wait_s:
-                raise RateLimitExhausted(
-                    f"GitHub rate limit: {self.remaining} requests left until "
-                    f"{datetime.fromtimestamp(self.reset or now, UTC):%H:%M:%SZ}, longer than "
-                    f"OSSPULSE_HTTP_MAX_WAIT_S={self.max_wait_s:.0f}s allows; rerun later or use a token"
-                )
-            log.warning(
-                "GitHub rate limit: %s requests left, sleeping %.1fs until the reset", self.remaining, wait
-            )
-            self.waited_s += wait
-            self._sleep(wait)
-
-    def release(self, headers: Mapping[str, str] | None) -> None:
-        with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
-            if not headers:
-                return
-            remaining = _header_float(headers, "x-ratelimit-remaining")
-            reset = _header_float(headers, "x-ratelimit-reset")
-            if remaining is None or reset is None:
-                return
-            if self.reset is None or reset > self.reset:  # first answer of a (new) window
-                self.reset, self.remaining = reset, int(remaining)
-            elif reset == self.reset:
-                self.remaining = min(
-                    self.remaining if self.remaining is not None else int(remaining), int(remaining)
-                )
 
 
 # --- the client --------------------------------------------------------------------------------------
@@ -322,6 +198,12 @@ class ApiResponse:
     etag: str | None
     links: dict[str, str] = field(default_factory=dict)
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    server_date: datetime | None = None  # the answer's Date header
+
+    @property
+    def fetch_day(self) -> date:
+        """The UTC day of the answer, as the API tells it (its clock), else ours."""
+        return (self.server_date or self.fetched_at).astimezone(UTC).date()
 
     @property
     def not_modified(self) -> bool:
@@ -343,7 +225,8 @@ class ApiClient:
         base_url: str,
         headers: Mapping[str, str] | None = None,
         token: str | None = None,
-        limiter: NoLimit | SlidingWindowLimiter | GitHubRateLimit | None = None,
+        limiter: NoLimit | GitHubRateLimit | PyPIStatsLimiter | None = None,
+        pause: PauseGate | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
@@ -352,6 +235,8 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self.policy = RetryPolicy.from_settings(settings)
         self.limiter = limiter or NoLimit()
+        self.pause = pause or PauseGate(source, sleep=sleep)
+        self._rejected: str | None = None  # after a 401 nothing more is sent
         self._sleep = sleep
         self._rng = rng or random.Random()
         all_headers = {"User-Agent": settings.user_agent, **(headers or {})}
@@ -369,6 +254,7 @@ class ApiClient:
 
     def close(self) -> None:
         self._http.close()
+        self.pause.close()  # the pypistats limiter is the process's: it stays open
 
     def __enter__(self) -> ApiClient:
         return self
@@ -407,102 +293,160 @@ class ApiClient:
         """
         if not url.startswith(("http://", "https://")):
             url = self.base_url + url
-        allow = tuple(allow)
         counts = counts if counts is not None else RequestCounts()
-        shown = display_url(url)
-        request_headers = {"If-None-Match": etag} if etag else {}
-        attempt = 0
-        rate_waits = 0
-        while True:
-            self.limiter.acquire()
-            response: httpx.Response | None = None
-            content = b""
-            problem = ""
-            try:
-                response = self._http.get(url, headers=request_headers)
-                content = response.content  # reads the whole body: a truncated one raises here
-            except httpx.TimeoutException:
-                problem = f"no answer within {self._http.timeout.read}s"
-            except httpx.TransportError as exc:  # refused, reset, truncated body ...
-                problem = f"{type(exc).__name__}: {exc}"
-            finally:
-                self.limiter.release(response.headers if response is not None else None)
+        tries = {"attempt": 0, "limited": 0}
+        request = _Request(
+            url, display_url(url), {"If-None-Match": etag} if etag else {}, expect, tuple(allow), check
+        )
 
-            status = response.status_code if response is not None else None
-            if status is not None:
-                if status == 304:
-                    counts.not_modified += 1
-                else:
-                    counts.counted += 1
-            body_text = content.decode("utf-8", "replace")[:500] if response is not None else ""
-            decision = decide(
-                self.policy,
-                status,
-                response.headers if response is not None else {},
-                body=body_text,
-                now=time.time(),
-                attempt=attempt,
-                allow=allow,
-                rng=self._rng,
+        retrying = self._retrying(request, counts, tries)
+        try:
+            return retrying(self._attempt, request, counts, tries)
+        except _Retry as exc:
+            raise ApiError(
+                f"{self.source}: GET {request.shown} failed after {tries['attempt'] + tries['limited']} "
+                f"attempts ({exc.reason}); {_what_to_do(exc.status, self.source)}",
+                url=request.shown,
+                status=exc.status,
+            ) from None
+
+    def _retrying(self, request: _Request, counts: RequestCounts, tries: dict[str, int]) -> tenacity.Retrying:
+        """tenacity's loop with our decisions: how long to wait, when to give up, what to log."""
+
+        def give_up(state: tenacity.RetryCallState) -> bool:
+            return (
+                tries["attempt"] > self.policy.max_retries or tries["limited"] > self.policy.max_retries + 4
             )
-            if decision.action == "return" and status is not None and status != 304:
-                body, problem = self._parse(content, expect if 200 <= status < 300 else None)
-                if not problem and check is not None and 200 <= status < 300:
-                    problem = check(body)
-                if problem and 200 <= status < 300:
-                    decision = Decision("retry", self.policy.backoff(attempt, self._rng), problem)
-                else:
-                    return ApiResponse(
-                        status,
-                        str(response.url),
-                        body,
-                        response.headers.get("etag"),
-                        {
-                            rel: self.relative(u)
-                            for rel, u in parse_link(response.headers.get("link")).items()
-                        },
-                    )
-            elif decision.action == "return":
-                return ApiResponse(304, str(response.url), None, response.headers.get("etag") or etag)
 
-            reason = problem or decision.reason
-            if decision.action == "fail":
-                raise ApiError(
-                    f"{self.source}: GET {shown} answered HTTP {status}: {_message(body_text)}; "
-                    f"{_what_to_do(status, self.source)}",
-                    url=shown,
-                    status=status,
-                )
-            is_rate_limit = status in (403, 429) and "rate limited" in decision.reason
-            if is_rate_limit:
-                rate_waits += 1
-            else:
-                attempt += 1
-            if attempt > self.policy.max_retries or rate_waits > self.policy.max_retries + 4:
-                raise ApiError(
-                    f"{self.source}: GET {shown} failed after {attempt + rate_waits} attempts ({reason}); "
-                    f"{_what_to_do(status, self.source)}",
-                    url=shown,
-                    status=status,
-                )
-            if decision.wait_s > self.policy.max_wait_s:
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception()
+            if not isinstance(exc, _Retry) or exc.rate_limited:  # the pause gate makes everyone wait
+                return 0.0
+            return exc.wait_s
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception()
+            assert isinstance(exc, _Retry)
+            if exc.wait_s > self.policy.max_wait_s:
                 raise RateLimitExhausted(
-                    f"{self.source}: GET {shown} is rate limited for {decision.wait_s:.0f}s, longer than "
+                    f"{self.source}: GET {request.shown} is rate limited for {exc.wait_s:.0f}s, longer than "
                     f"OSSPULSE_HTTP_MAX_WAIT_S={self.policy.max_wait_s:.0f}s allows; rerun later",
-                    url=shown,
-                    status=status,
+                    url=request.shown,
+                    status=exc.status,
                 )
+            if exc.rate_limited and exc.wait_s > 0:
+                self.pause.pause(exc.wait_s)  # every worker waits, not only this one
             counts.retries += 1
-            counts.waited_s += decision.wait_s
+            counts.waited_s += exc.wait_s
             log.warning(
                 "%s: GET %s: %s; retry %d in %.2fs",
                 self.source,
-                shown,
-                reason,
-                attempt + rate_waits,
-                decision.wait_s,
+                request.shown,
+                exc.reason,
+                state.attempt_number,
+                exc.wait_s,
             )
-            self._sleep(decision.wait_s)
+
+        return tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_Retry),
+            stop=give_up,
+            wait=wait,
+            sleep=lambda seconds: self._sleep(seconds) if seconds > 0 else None,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+
+    def _attempt(self, request: _Request, counts: RequestCounts, tries: dict[str, int]) -> ApiResponse:
+        """One request: an :class:`ApiResponse`, or :class:`_Retry` / :class:`ApiError`."""
+        if self._rejected:
+            raise CredentialsError(
+                f"{self.source}: GET {request.shown} not sent: {self._rejected}; check GITHUB_TOKEN",
+                url=request.shown,
+                status=401,
+            )
+        self.pause.wait()
+        self.limiter.acquire()
+        response: httpx.Response | None = None
+        content = b""
+        problem = ""
+        try:
+            response = self._http.get(request.url, headers=request.headers)
+            content = response.content  # reads the whole body: a truncated one raises here
+        except httpx.TimeoutException:
+            problem = f"no answer within {self._http.timeout.read}s"
+        except httpx.TransportError as exc:  # refused, reset, truncated body ...
+            problem = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.limiter.release(response.headers if response is not None else None)
+        status = response.status_code if response is not None else None
+        if status is not None:
+            if status == 304:
+                counts.not_modified += 1
+            else:
+                counts.counted += 1
+        headers = response.headers if response is not None else {}
+        body_text = content.decode("utf-8", "replace")[:500] if response is not None else ""
+        decision = decide(
+            self.policy,
+            status,
+            headers,
+            body=body_text,
+            now=time.time(),
+            attempt=tries["attempt"],
+            allow=request.allow,
+            rng=self._rng,
+            limited=tries["limited"],
+        )
+        return self._conclude(request, response, content, decision, tries, problem)
+
+    def _conclude(
+        self,
+        request: _Request,
+        response: httpx.Response | None,
+        content: bytes,
+        decision: Decision,
+        tries: dict[str, int],
+        problem: str,
+    ) -> ApiResponse:
+        """The answer's fate: returned, retried (:class:`_Retry`) or failed (:class:`ApiError`)."""
+        status = response.status_code if response is not None else None
+        headers = response.headers if response is not None else {}
+        body_text = content.decode("utf-8", "replace")[:500] if response is not None else ""
+        if decision.action == "return" and status == 304:
+            return ApiResponse(
+                304,
+                str(response.url),
+                None,
+                response.headers.get("etag") or request.etag,
+                server_date=_date(headers),
+            )
+        if decision.action == "return" and status is not None:
+            body, problem = self._parse(content, request.expect if 200 <= status < 300 else None)
+            if not problem and request.check is not None and 200 <= status < 300:
+                problem = request.check(body)
+            if not (problem and 200 <= status < 300):
+                links = {rel: self.relative(u) for rel, u in parse_link(response.headers.get("link")).items()}
+                return ApiResponse(
+                    status,
+                    str(response.url),
+                    body,
+                    response.headers.get("etag"),
+                    links,
+                    server_date=_date(headers),
+                )
+            decision = Decision("retry", self.policy.backoff(tries["attempt"], self._rng), problem)
+        if decision.action == "fail" and status == 401:
+            self._rejected = f"{self.source} rejected the credentials earlier in this run (HTTP 401)"
+        if decision.action == "fail":
+            raise (CredentialsError if status == 401 else ApiError)(
+                f"{self.source}: GET {request.shown} answered HTTP {status}: {_message(body_text)}; "
+                f"{_what_to_do(status, self.source)}",
+                url=request.shown,
+                status=status,
+            )
+        rate_limited = status in (403, 429) and "rate limited" in decision.reason
+        tries["limited" if rate_limited else "attempt"] += 1
+        raise _Retry(decision.wait_s, problem or decision.reason, status, rate_limited)
 
     @staticmethod
     def _parse(content: bytes, expect: type | None) -> tuple[Any, str]:
@@ -514,6 +458,31 @@ class ApiClient:
         if expect is not None and not isinstance(body, expect):
             return body, f"expected a JSON {expect.__name__}, got {type(body).__name__}"
         return body, ""
+
+
+@dataclass(frozen=True)
+class _Request:
+    url: str
+    shown: str
+    headers: dict[str, str]
+    expect: type
+    allow: tuple[int, ...]
+    check: Callable[[Any], str] | None
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("If-None-Match")
+
+
+def _date(headers: Mapping[str, str]) -> datetime | None:
+    """The server's ``Date`` (the day the API says it is), if it sent one."""
+    value = headers.get("date")
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).astimezone(UTC)
+    except (TypeError, ValueError):
+        return None
 
 
 def _message(body_text: str) -> str:
@@ -536,6 +505,8 @@ def github_client(settings: Settings, token: str | None = None, **kwargs: Any) -
     """The GitHub REST client; ``token`` defaults to ``GITHUB_TOKEN``."""
     token = token if token is not None else settings.github_token.get_secret_value()
     limiter = GitHubRateLimit(settings.github_ratelimit_reserve, settings.http_max_wait_s)
+    if "pause" not in kwargs:
+        kwargs["pause"] = PauseGate("GitHub", settings, sleep=kwargs.get("sleep", time.sleep))
     return ApiClient(
         settings,
         source="GitHub",
@@ -548,7 +519,9 @@ def github_client(settings: Settings, token: str | None = None, **kwargs: Any) -
 
 
 def pypistats_client(settings: Settings, **kwargs: Any) -> ApiClient:
-    limiter = kwargs.pop("limiter", None) or shared_window_limiter(settings.pypistats_requests_per_minute)
+    limiter = kwargs.pop("limiter", None) or pypistats_limiter(settings)
+    if "pause" not in kwargs:
+        kwargs["pause"] = PauseGate("pypistats", settings, sleep=kwargs.get("sleep", time.sleep))
     return ApiClient(
         settings,
         source="pypistats",

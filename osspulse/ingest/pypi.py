@@ -9,6 +9,7 @@ beyond that is what earlier runs stored. All requests are conditional on the sto
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import date
@@ -17,7 +18,14 @@ from typing import Any
 from osspulse.entities import entity
 from osspulse.ingest import staging
 from osspulse.ingest.http import ApiClient, ApiError, pypi_client, pypistats_client
-from osspulse.ingest.report import IngestError, IngestReport, NotFoundError, raise_for_failures, utc_today
+from osspulse.ingest.report import (
+    IngestError,
+    IngestReport,
+    NotFoundError,
+    raise_for_failures,
+    snapshot_allowed,
+    utc_today,
+)
 from osspulse.ingest.staging import Row, StreamState
 from osspulse.ingest.streams import PYPI_JSON, PYPI_STREAMS, PYPISTATS_STREAMS, parse_time
 from osspulse.settings import Settings
@@ -31,12 +39,25 @@ NULL_CATEGORY = "null"  # pypistats' own spelling of "unknown" (the key column c
 # --- pure parsing ------------------------------------------------------------------------------------
 
 
+def pep503(name: str) -> str:
+    """The PEP 503 normalised name (``PyYAML`` -> ``pyyaml``, ``zope.interface`` -> ``zope-interface``).
+
+    Requests use it: pypistats only turns ``.``/``_`` into ``-`` and would find nothing for ``PyYAML``,
+    PyPI answers a 301 for any other spelling. Rows keep the tracked spelling as their key.
+    """
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def check_pypi_json(body: Any) -> str:
     if not isinstance(body.get("info"), dict):
         return "the PyPI JSON has no `info` object"
     if not isinstance(body.get("releases", {}), dict):
         return "the PyPI JSON `releases` is not an object"
     return ""
+
+
+class ReleasesKeyMissing(ApiError):
+    """PyPI's JSON came without the (deprecated) ``releases`` key: never read that as "no releases"."""
 
 
 def check_pypistats(body: Any) -> str:
@@ -87,8 +108,18 @@ def release_payload(version: str, files: list[dict[str, Any]] | None) -> dict[st
 
 
 def release_rows(package: str, body: dict[str, Any]) -> list[Row]:
-    """``pypi_releases`` rows of a PyPI JSON body: one per version, files included."""
-    releases = body.get("releases") or {}
+    """``pypi_releases`` rows of a PyPI JSON body: one per version, files included.
+
+    Raises:
+        ReleasesKeyMissing: the body has no ``releases`` (PyPI deprecated it; it may go one day).
+    """
+    if "releases" not in body:
+        raise ReleasesKeyMissing(
+            f"PyPI's JSON for {body.get('info', {}).get('name', '?')} has no `releases` key (deprecated "
+            "upstream): refusing to record that as 'no releases'. The ingest must move to PyPI's "
+            "per-version JSON (/pypi/{name}/{version}/json) or the Simple API (PEP 691); nothing was written"
+        )
+    releases = body["releases"] or {}
     return [((package, version), release_payload(version, files)) for version, files in releases.items()]
 
 
@@ -115,12 +146,21 @@ def download_rows(package: str, metric: str, body: dict[str, Any]) -> list[Row]:
 # --- one package -------------------------------------------------------------------------------------
 
 
+def _deleted_versions(conn: Any, package: str, listed: set[str]) -> list[str]:
+    """Live staged versions of ``package`` that PyPI's JSON no longer lists."""
+    rows = conn.execute(
+        "select version from staging.pypi_releases where package = %s and not payload ? '_osspulse'",
+        (package,),
+    ).fetchall()
+    return sorted(v for (v,) in rows if v not in listed)
+
+
 def _sync_pypi_json(
-    conn: Any, client: ApiClient, package: str, load_date: date, report: IngestReport
+    settings: Settings, conn: Any, client: ApiClient, package: str, load_date: date, report: IngestReport
 ) -> None:
     projects, releases = entity("pypi_projects"), entity("pypi_releases")
     state = staging.read_state(conn, PYPI_JSON.name, package)
-    url = client.url(PYPI_JSON.url_path(package))
+    url = client.url(PYPI_JSON.url_path(package))  # PyPI redirects other spellings to its own (301)
     last = staging.latest_snapshot(conn, projects, "package", package)
     resp = client.get(
         url,
@@ -135,14 +175,21 @@ def _sync_pypi_json(
             f"PyPI has no package {package} (404 on GET /pypi/{package}/json): "
             "check its name in the tracked set"
         )
+    snapshot_ok = snapshot_allowed(load_date, resp.fetch_day, settings.snapshot_max_lag_days)
+    if not snapshot_ok:
+        report.notes.append(
+            f"no PyPI project snapshot for {load_date}: fetched on {resp.fetch_day} (a past snapshot is "
+            "only written by the run of its day)"
+        )
     with staging.transaction(conn):
         if resp.not_modified:
             assert last is not None
-            snapshot = [((package, load_date), last[1])]
-            report.count(
-                projects.name,
-                staging.upsert(conn, projects, snapshot, load_date=load_date, fetched_at=resp.fetched_at),
-            )
+            if snapshot_ok:
+                snapshot = [((package, load_date), last[1])]
+                report.count(
+                    projects.name,
+                    staging.upsert(conn, projects, snapshot, load_date=load_date, fetched_at=resp.fetched_at),
+                )
             return
         body: dict[str, Any] = resp.body
         rows = release_rows(package, body)
@@ -150,12 +197,28 @@ def _sync_pypi_json(
             releases.name,
             staging.upsert(conn, releases, rows, load_date=load_date, fetched_at=resp.fetched_at),
         )
-        snapshot = [((package, load_date), project_payload(body))]
-        report.count(
-            projects.name,
-            staging.upsert(conn, projects, snapshot, load_date=load_date, fetched_at=resp.fetched_at),
+        gone = _deleted_versions(conn, package, {version for (_, version), _ in rows})
+        if gone:
+            n = staging.tombstone(
+                conn,
+                releases,
+                package,
+                gone,
+                reason="deleted from PyPI",
+                load_date=load_date,
+                fetched_at=resp.fetched_at,
+            )
+            report.tombstoned[releases.name] = n
+            report.notes.append(f"{n} versions deleted from PyPI: tombstoned")
+        if snapshot_ok:
+            snapshot = [((package, load_date), project_payload(body))]
+            report.count(
+                projects.name,
+                staging.upsert(conn, projects, snapshot, load_date=load_date, fetched_at=resp.fetched_at),
+            )
+        staging.write_state(
+            conn, StreamState(PYPI_JSON.name, package, etag=resp.etag if snapshot_ok else None, etag_url=url)
         )
-        staging.write_state(conn, StreamState(PYPI_JSON.name, package, etag=resp.etag, etag_url=url))
 
 
 def _sync_pypistats(
@@ -165,7 +228,7 @@ def _sync_pypistats(
     for stream in PYPISTATS_STREAMS:
         try:
             state = staging.read_state(conn, stream.name, package)
-            url = client.url(stream.url_path(package))
+            url = client.url(stream.url_path(pep503(package)))
             resp = client.get(
                 url,
                 etag=state.etag_for(url),
@@ -176,7 +239,8 @@ def _sync_pypistats(
             )
             if resp.status == 404:
                 report.notes.append(
-                    f"pypistats has no {stream.metric} downloads for {package} (404): too new?"
+                    f"pypistats has no {stream.metric} downloads for {package} (404 for {pep503(package)}): "
+                    "an unknown name, or too new"
                 )
                 continue
             if resp.not_modified:
@@ -218,10 +282,11 @@ def ingest_package(
     try:
         with staging.connect(settings) as conn:
             staging.ensure_staging(conn)
+            staging.check_source(conn, settings)
             if full_refresh:
                 staging.reset_state(conn, package, [s.name for s in PYPI_STREAMS])
             try:
-                _sync_pypi_json(conn, pypi, package, load_date, report)
+                _sync_pypi_json(settings, conn, pypi, package, load_date, report)
             except NotFoundError as exc:
                 report.failures.append(str(exc))
                 log.error("%s: %s", package, exc)
@@ -268,6 +333,7 @@ def ingest_pypi(
         return []
     with staging.connect(settings) as conn:
         staging.ensure_staging(conn)
+        staging.check_source(conn, settings)  # before any request: demo and real data never mix
     reports: dict[str, IngestReport] = {}
     failures: dict[str, str] = {}
     workers = max(1, min(settings.ingest_concurrency, len(package_list)))

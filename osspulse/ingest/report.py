@@ -17,6 +17,15 @@ def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
+def snapshot_allowed(load_date: date, fetch_day: date, max_lag_days: int) -> bool:
+    """A snapshot (stars, forks, PyPI info) may describe ``load_date`` only if fetched within the lag.
+
+    Today's answer is not yesterday's history: a backfill or rerun of an older load date writes no
+    snapshot (GitHub cannot give back past stars), so the history stored earlier stays true.
+    """
+    return (fetch_day - load_date).days <= max_lag_days
+
+
 class IngestError(RuntimeError):
     """One or more repos/packages failed; the message names each one and why.
 
@@ -30,6 +39,10 @@ class IngestError(RuntimeError):
         super().__init__(message)
         self.reports = list(reports)
         self.failures = dict(failures or {})
+
+
+class CredentialsRejected(IngestError):
+    """The API answered 401: the run stops (every other request would be refused too)."""
 
 
 class NotFoundError(IngestError):
@@ -46,6 +59,8 @@ class IngestReport:
     entities: dict[str, UpsertCounts] = field(default_factory=dict)
     requests: RequestCounts = field(default_factory=RequestCounts)
     notes: list[str] = field(default_factory=list)
+    tombstoned: dict[str, int] = field(default_factory=dict)
+    renamed_to: str | None = None  # the repository answers under this name now (renamed or transferred)
     failures: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     _started: float = field(default_factory=time.monotonic, repr=False)
@@ -85,6 +100,8 @@ class IngestReport:
                 "retries": self.requests.retries,
                 "waited_s": round(self.requests.waited_s, 3),
             },
+            "tombstoned": dict(sorted(self.tombstoned.items())),
+            "renamed_to": self.renamed_to,
             "notes": list(self.notes),
             "failures": list(self.failures),
             "duration_s": self.duration_s,

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -42,6 +42,14 @@ create table if not exists {STATE_TABLE} (
     cursor jsonb,
     updated_at timestamptz not null default now(),
     primary key (stream, partition)
+)"""
+SEEN_TABLE = "staging._ingest_seen"
+SEEN_DDL = f"""
+create table if not exists {SEEN_TABLE} (
+    stream text not null,
+    partition text not null,
+    key text not null,
+    primary key (stream, partition, key)
 )"""
 _DDL_LOCK_KEY = 7_270_245_001  # pg_advisory_xact_lock key: one staging DDL run at a time
 
@@ -92,18 +100,29 @@ def connect(settings: Settings) -> psycopg.Connection:
 _ensured: set[tuple[str, str, int, str]] = set()
 
 
+def locked_ddl(conn: psycopg.Connection, *statements: str) -> None:
+    """Run DDL under the staging DDL lock: concurrent CREATE ... IF NOT EXISTS can still collide."""
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(%s)", (_DDL_LOCK_KEY,))
+        conn.execute("create schema if not exists staging")
+        for statement in statements:
+            conn.execute(statement)
+
+
 def ensure_staging(conn: psycopg.Connection, settings: Settings | None = None) -> None:
     """Create schema ``staging``, every entity table and the state table (idempotent, concurrency-safe)."""
     info = conn.info
     key = (info.host, info.dbname, info.port, info.user)
-    if key in _ensured:
-        return
+    if key in _ensured and conn.execute("select to_regclass('staging._ingest_source')").fetchone()[0]:
+        return  # (checked: a reset may have dropped the schema since)
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (_DDL_LOCK_KEY,))
         conn.execute("create schema if not exists staging")
         for e in ENTITIES:
             conn.execute(e.staging_ddl())
         conn.execute(STATE_DDL)
+        conn.execute(SEEN_DDL)
+        conn.execute(SOURCE_DDL)
     _ensured.add(key)
 
 
@@ -207,3 +226,145 @@ def latest_snapshot(
 def transaction(conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
     with conn.transaction():
         yield conn
+
+
+# --- tombstones: records that vanished at the source ---------------------------------------------------
+
+
+def _split_key(entity: Entity) -> tuple[str, str, str]:
+    """(partition column, record key column, its Postgres type) of a two-column key."""
+    if len(entity.key) != 2:
+        raise ValueError(f"{entity.name}: tombstones need a (partition, key) key, not {entity.key_names}")
+    (part, _), (name, typ) = entity.key
+    return part, name, STAGING_TYPES[typ]
+
+
+def live_keys(conn: psycopg.Connection, entity: Entity, partition: str, keys: Sequence[Any]) -> set[Any]:
+    """The ``keys`` that staging holds for ``partition`` and that are not tombstoned."""
+    if not keys:
+        return set()
+    part, name, typ = _split_key(entity)
+    query = sql.SQL(
+        "select {k} from {t} where {p} = %s and {k} = any(%s::{typ}[]) and not payload ? '_osspulse'"
+    ).format(
+        k=sql.Identifier(name), t=sql.SQL(entity.staging_table), p=sql.Identifier(part), typ=sql.SQL(typ)
+    )
+    return {row[0] for row in conn.execute(query, (partition, list(keys)))}
+
+
+def tombstone(
+    conn: psycopg.Connection,
+    entity: Entity,
+    partition: str,
+    keys: Sequence[Any] | None,
+    *,
+    reason: str,
+    load_date: date,
+    fetched_at: datetime,
+    unseen_stream: str | None = None,
+) -> int:
+    """Mark live records gone: ``keys``, or (``unseen_stream``) every live one a full listing did not see.
+
+    The payload keeps its last value plus ``_osspulse: {deleted_at, reason}``; ``load_date`` moves, so
+    the raw load picks the change up. Returns how many records were tombstoned.
+    """
+    part, name, typ = _split_key(entity)
+    marker = Jsonb(
+        {"deleted_at": fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "reason": reason}
+    )
+    if unseen_stream is not None:
+        which = sql.SQL(
+            "{k}::text not in (select key from {seen} where stream = %(stream)s and partition = %(p)s)"
+        )
+        which = which.format(k=sql.Identifier(name), seen=sql.SQL(SEEN_TABLE))
+    else:
+        if not keys:
+            return 0
+        which = sql.SQL("{k} = any(%(keys)s::{typ}[])").format(k=sql.Identifier(name), typ=sql.SQL(typ))
+    query = sql.SQL(
+        "update {t} set payload = payload || jsonb_build_object('_osspulse', %(marker)s::jsonb), "
+        "load_date = %(load_date)s, fetched_at = %(fetched_at)s "
+        "where {p} = %(p)s and not payload ? '_osspulse' and {which}"
+    ).format(t=sql.SQL(entity.staging_table), p=sql.Identifier(part), which=which)
+    params = {
+        "marker": marker,
+        "load_date": load_date,
+        "fetched_at": fetched_at,
+        "p": partition,
+        "keys": list(keys or []),
+        "stream": unseen_stream,
+    }
+    return conn.execute(query, params).rowcount
+
+
+def mark_seen(conn: psycopg.Connection, stream: str, partition: str, keys: Sequence[Any]) -> None:
+    """Remember the keys a full listing has returned so far (committed with the page)."""
+    if keys:
+        conn.execute(
+            f"insert into {SEEN_TABLE} (stream, partition, key) select %s, %s, unnest(%s::text[]) "
+            "on conflict do nothing",
+            (stream, partition, [str(k) for k in keys]),
+        )
+
+
+def clear_seen(conn: psycopg.Connection, stream: str, partition: str) -> None:
+    conn.execute(f"delete from {SEEN_TABLE} where stream = %s and partition = %s", (stream, partition))
+
+
+# --- where staging's rows came from: demo and real data never mix ---------------------------------------
+
+SOURCE_DDL = """
+create table if not exists staging._ingest_source (
+    one integer primary key default 1 check (one = 1),
+    source text not null,
+    detail text not null,
+    since timestamptz not null default now()
+)"""
+PUBLIC_APIS = ("https://api.github.com", "https://pypistats.org", "https://pypi.org")
+
+
+class MixedSourcesError(ValueError):
+    """Staging holds rows from one kind of source (simulator or real APIs) and this run reads the other."""
+
+
+def source_of(settings: Settings) -> tuple[str, str]:
+    """``("real", urls)`` for the public APIs, ``("simulator", dataset or urls)`` for anything else."""
+    urls = (settings.github_api_url, settings.pypistats_url, settings.pypi_url)
+    if tuple(u.rstrip("/") for u in urls) == PUBLIC_APIS:
+        return "real", ", ".join(PUBLIC_APIS)
+    return "simulator", settings.fake_api_data or ", ".join(sorted(set(urls)))
+
+
+def recorded_source(conn: psycopg.Connection) -> tuple[str, str, datetime] | None:
+    if conn.execute("select to_regclass('staging._ingest_source')").fetchone()[0] is None:
+        return None
+    row = conn.execute("select source, detail, since from staging._ingest_source").fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def check_source(conn: psycopg.Connection, settings: Settings) -> None:
+    """Record the source of a fresh staging; refuse a run that would mix simulator and real-API rows."""
+    kind, detail = source_of(settings)
+    ensure_staging(conn)
+    recorded = recorded_source(conn)
+    if recorded is None:
+        conn.execute(
+            "insert into staging._ingest_source (source, detail) values (%s, %s) on conflict do nothing",
+            (kind, detail),
+        )
+        return
+    if recorded[0] != kind:
+        what = "the API simulator" if recorded[0] == "simulator" else "the real GitHub and PyPI APIs"
+        now = "the real APIs" if kind == "real" else f"the simulator ({detail})"
+        raise MixedSourcesError(
+            f"staging ({settings.pg_staging_db}) holds rows from {what} since {recorded[2]:%Y-%m-%d %H:%MZ} "
+            f"({recorded[1]}), and this run reads {now}: demo and real data never mix. To switch to the "
+            "real APIs run `osspulse demo --real-apis` (it names what it deletes: staging and the lake's "
+            "raw, bronze, silver, gold and ops namespaces); to keep both, point OSSPULSE_PG_STAGING_DB "
+            "elsewhere."
+        )
+
+
+def forget_ensured() -> None:
+    """After staging was dropped: the next connection creates the tables again."""
+    _ensured.clear()

@@ -64,6 +64,11 @@ class GitHubStream:
     replication_key: tuple[str, ...] = ()  # path of the timestamp the bookmark follows
     params: tuple[tuple[str, str], ...] = ()  # fixed query parameters
     since_param: bool = False  # the endpoint filters with ?since=
+    volatile: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # drops fields that change daily
+
+    def clean(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """The payload to stage: the API object without its volatile fields (they are not changes)."""
+        return self.volatile(obj) if self.volatile else obj
 
     @property
     def entity(self) -> str:
@@ -104,15 +109,59 @@ ISSUE_COMMENTS = GitHubStream(
     params=(("sort", "updated"), ("direction", "asc")),
     since_param=True,
 )
+
+
+def without_asset_downloads(release: dict[str, Any]) -> dict[str, Any]:
+    """A release without its assets' ``download_count`` (it changes every day; it is not a change)."""
+    assets = release.get("assets")
+    if not assets:
+        return release
+    return {**release, "assets": [{k: v for k, v in a.items() if k != "download_count"} for a in assets]}
+
+
 RELEASES = GitHubStream(
     "github_releases",
     "/releases",
     "newest_first",
     key=lambda r: (int(r["id"]),),
     replication_key=("created_at",),
+    volatile=without_asset_downloads,
+)
+PULLS = GitHubStream(  # only when issues are disabled; rows go to github_issues in the issue shape
+    "github_pulls",
+    "/pulls",
+    "updated_desc",
+    key=lambda p: (int(p["number"]),),
+    replication_key=("updated_at",),
+    params=(("state", "all"), ("sort", "updated"), ("direction", "desc")),
+)
+REVIEWS = GitHubStream(
+    "github_pull_reviews",
+    "/pulls/{number}/reviews",
+    "per_pull_request",
+    key=lambda r: (int(r["id"]),),
+    replication_key=("submitted_at",),
+)
+REVIEW_COMMENTS = GitHubStream(
+    "github_pull_review_comments",
+    "/pulls/comments",
+    "updated_asc",
+    key=lambda c: (int(c["id"]),),
+    replication_key=("updated_at",),
+    params=(("sort", "updated"), ("direction", "asc")),
+    since_param=True,
 )
 
-GITHUB_STREAMS: tuple[GitHubStream, ...] = (REPOSITORY, COMMITS, ISSUES, ISSUE_COMMENTS, RELEASES)
+GITHUB_STREAMS: tuple[GitHubStream, ...] = (
+    REPOSITORY,
+    COMMITS,
+    ISSUES,
+    ISSUE_COMMENTS,
+    RELEASES,
+    PULLS,
+    REVIEWS,
+    REVIEW_COMMENTS,
+)
 
 
 @dataclass(frozen=True)

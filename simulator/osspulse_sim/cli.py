@@ -46,8 +46,24 @@ def _generate(args: argparse.Namespace) -> int:
         unknown_repos=args.unknown_repo,
         unknown_packages=args.unknown_package,
         empty_repos=args.empty_repo,
+        long_history_repos=args.long_history,
     )
     print(json.dumps(totals, indent=2))
+    return 0
+
+
+def _import_git(args: argparse.Namespace) -> int:
+    from osspulse_sim.gitimport import export_history
+
+    counts = export_history(
+        Path(args.git_dir),
+        Path(args.out),
+        branch=args.branch,
+        start=args.start,
+        days=args.days,
+        margin_days=args.margin,
+    )
+    print(json.dumps(counts, indent=2))
     return 0
 
 
@@ -83,6 +99,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "seed": "seed of the fault dice",
         "end_date": "pypistats' today (default: the latest date in the data)",
         "pypistats_days": "days pypistats keeps (default 180)",
+        "secondary_rate": "share of GitHub requests answered 403 'secondary rate limit' (no Retry-After)",
+        "secondary_burst": "further requests refused after each secondary limit",
+        "tokens": "accepted tokens, comma-separated (others: 401); empty accepts any",
+        "pypistats_per_s": "pypistats requests a second per client (real: 5; 0 = unlimited)",
+        "pypistats_per_window": "pypistats requests per window (real: 30 a minute; 0 = unlimited)",
+        "pypistats_window_s": "the pypistats window (default 60 s)",
+        "pypi_releases_key": "serve PyPI JSON with its deprecated releases key (true|false)",
+        "asset_downloads_per_day": "growth of release assets' download_count a day",
+        "as_of": "serve the world as of this day or moment (heads.jsonl, records created by then)",
     }
     for f in fields(SimSettings):
         kind = {"int": int, "float": float}.get(str(f.type).split(" ")[0], str)
@@ -102,7 +127,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--unknown-package", action="append", default=[], help="add a package without data (404)"
     )
     gen.add_argument("--empty-repo", action="append", default=[], help="add a repo without commits (409)")
+    gen.add_argument(
+        "--long-history", action="append", default=[], help="give this tracked repo 15 years of history"
+    )
     gen.set_defaults(func=_generate)
+
+    imp = sub.add_parser(
+        "import-git", help="a slice of a real git history as a compact replay fixture (no work tree needed)"
+    )
+    imp.add_argument("--git-dir", required=True, help="a git directory (bare or .git)")
+    imp.add_argument("--out", required=True, help="the fixture to write (.jsonl.gz)")
+    imp.add_argument("--branch", default="main", help="the default branch")
+    imp.add_argument("--start", type=_date, required=True, help="the first day of the slice")
+    imp.add_argument("--days", type=int, default=45)
+    imp.add_argument("--margin", type=int, default=60, help="days of history before the start to keep")
+    imp.set_defaults(func=_import_git)
 
     app = sub.add_parser("append", help="add days of activity to a dataset (for incremental runs)")
     app.add_argument("--data", required=True)

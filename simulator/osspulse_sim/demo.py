@@ -16,6 +16,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from osspulse.entities import ENTITIES
+from osspulse.lake.catalog import load_catalog
 from osspulse.pipeline import check_gold, raw_counts, run_pipeline, staging_counts
 from osspulse.settings import Settings, get_settings, sources_overlay
 
@@ -46,11 +48,70 @@ def use_simulator(s: Settings, data_dir: Path) -> Settings:
     return get_settings()
 
 
-def use_real_apis(s: Settings) -> None:
+LAKE_NAMESPACES = ("raw", "bronze", "silver", "gold", "ops")
+
+
+def simulator_data(s: Settings) -> list[str]:
+    """What holds simulator data now: staging tables with rows, lake namespaces with tables."""
+    import psycopg
+
+    from osspulse.ingest import staging
+
+    found: list[str] = []
+    try:
+        with psycopg.connect(s.pg_dsn(), connect_timeout=10) as conn:
+            recorded = staging.recorded_source(conn)
+            if recorded is not None and recorded[0] != "simulator":
+                return []  # real-API data: nothing of the simulator's to delete
+            for e in ENTITIES:
+                if conn.execute("select to_regclass(%s)", (e.staging_table,)).fetchone()[0] is not None:
+                    n = conn.execute(f"select count(*) from {e.staging_table}").fetchone()[0]  # noqa: S608
+                    if n:
+                        found.append(f"{e.staging_table} ({n:,} rows)")
+    except psycopg.OperationalError as exc:
+        raise DemoError(f"cannot read staging to see what the demo left: {exc}; is the stack up?") from None
+    catalog = load_catalog(s)
+    present = {ns[0] for ns in catalog.list_namespaces()}
+    for ns in LAKE_NAMESPACES:
+        if ns in present:
+            found.append(f"lake namespace {s.catalog_name}.{ns} ({len(catalog.list_tables(ns))} tables)")
+    return found
+
+
+def use_real_apis(s: Settings, *, yes: bool = False) -> list[str]:
+    """Stop using the simulator: its rows and bookmarks go too, or real history would never be fetched.
+
+    Without ``yes`` it refuses, naming what it would delete. Returns what was deleted.
+    """
+    import psycopg
+
+    from osspulse.ingest import staging
+
+    doomed = simulator_data(s)
+    if doomed and not yes:
+        raise DemoError(
+            "switching to the real APIs starts clean: the simulator's rows and bookmarks would hide real "
+            "history (the next run would only ask what is newer than the fake bookmarks). It deletes: "
+            + "; ".join(doomed)
+            + ". Rerun with `osspulse demo --real-apis --yes` to do it."
+        )
+    if doomed:
+        with psycopg.connect(s.pg_dsn(), autocommit=True) as conn:
+            conn.execute("drop schema if exists staging cascade")
+        staging.forget_ensured()
+        catalog = load_catalog(s)
+        present = {ns[0] for ns in catalog.list_namespaces()}
+        for ns in LAKE_NAMESPACES:
+            if ns in present:
+                for table in catalog.list_tables(ns):
+                    catalog.purge_table(table)
+                catalog.drop_namespace(ns)
+        log.info("deleted the simulator's data: %s", "; ".join(doomed))
     overlay = sources_overlay(s.state_dir)
     overlay.unlink(missing_ok=True)
     get_settings.cache_clear()
     log.info("removed %s: the stack reads the real GitHub and PyPI APIs", overlay)
+    return doomed
 
 
 def ensure_dataset(s: Settings, data: Path | None, scale: int) -> Path:
@@ -95,11 +156,31 @@ def banner(s: Settings, summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _refuse_real_data(s: Settings) -> None:
+    """The demo writes simulator rows: never over a staging that holds real-API data."""
+    import psycopg
+
+    from osspulse.ingest import staging
+
+    try:
+        with psycopg.connect(s.pg_dsn(), connect_timeout=10) as conn:
+            recorded = staging.recorded_source(conn)
+    except psycopg.OperationalError:
+        return  # the stack is not up yet: nothing to mix with
+    if recorded is not None and recorded[0] == "real":
+        raise DemoError(
+            f"staging ({s.pg_staging_db}) holds data from the real APIs since {recorded[2]:%Y-%m-%d}: "
+            "the demo would mix simulator rows into it. Run the demo in another checkout or state "
+            "directory, or point OSSPULSE_PG_STAGING_DB at another database."
+        )
+
+
 def demo(data: Path | None = None, scale: int = 1) -> str:
     """The whole demo; returns the banner text (also logged)."""
     from osspulse.stack import runner
 
     s = get_settings()
+    _refuse_real_data(s)
     dataset = ensure_dataset(s, data, scale)
     s = use_simulator(s, dataset)
     log.info("bringing the stack up")
@@ -117,7 +198,11 @@ def demo(data: Path | None = None, scale: int = 1) -> str:
 def _demo_command(args: Any) -> int:
     s = get_settings()
     if args.real_apis:
-        use_real_apis(s)
+        try:
+            use_real_apis(s, yes=args.yes)
+        except DemoError as exc:
+            log.error("%s", exc)
+            return 1
         return 0
     try:
         print(demo(Path(args.data) if args.data else None, scale=args.scale))
@@ -136,6 +221,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--data", help="a dataset directory in the simulator's format (default: generated)")
     parser.add_argument("--scale", type=int, default=1, help="size of the generated dataset")
     parser.add_argument(
-        "--real-apis", action="store_true", help="stop using the simulator (delete sources.env)"
+        "--real-apis",
+        action="store_true",
+        help="stop using the simulator: delete sources.env and the simulator's rows (named; needs --yes)",
     )
+    parser.add_argument("--yes", action="store_true", help="with --real-apis: do delete the simulator's data")
     parser.set_defaults(func=_demo_command)

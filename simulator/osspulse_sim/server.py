@@ -1,30 +1,11 @@
 """The API simulator: GitHub REST, pypistats and PyPI JSON semantics over a dataset directory.
 
-Dataset format (missing files mean empty collections; an absent repo or package directory means 404)::
-
-    DIR/tracked.yml                           # the tracked set for this dataset
-    DIR/github/{owner}/{repo}/repo.json       # body of GET /repos/{owner}/{repo}
-    DIR/github/{owner}/{repo}/commits.jsonl   # list-commits objects, one per line
-    DIR/github/{owner}/{repo}/issues.jsonl    # issue objects; PRs carry "pull_request"
-    DIR/github/{owner}/{repo}/comments.jsonl  # issue comment objects
-    DIR/github/{owner}/{repo}/releases.jsonl  # release objects
-    DIR/pypistats/{package}/{overall,python_minor,system}.json   # response bodies
-    DIR/pypi/{package}.json                   # body of GET /pypi/{package}/json
-
-A repository without commits answers 409 on ``/commits``, as GitHub does for an empty repository.
-Files are re-read when they change, so tests and benchmarks can append records while it runs.
-
-Endpoints: ``/repos/{o}/{r}``, ``/repos/{o}/{r}/commits|issues|issues/comments|releases``,
-``/api/packages/{p}/overall|python_major|python_minor|system``, ``/pypi/{p}/json``; the control
-endpoints ``GET /_sim/stats``, ``GET /_sim/log?since=N``, ``GET|POST /_sim/settings``, ``POST /_sim/reset``,
-``POST /_sim/preload`` (read every file now).
-
-Semantics: ``per_page``/``page`` pagination with ``Link``; ``since``/``until`` on commits (committer date);
-``state``/``sort``/``direction``/``since`` on issues and comments; content-hash ETags and 304s (which cost
-no quota); ``x-ratelimit-*`` headers on GitHub paths with a configurable budget and a 403 when it is
-spent; pypistats serves the last 180 days before the dataset's end date. Faults (``SimSettings``):
-5xx rate, 429 with ``Retry-After``, slow answers, malformed bodies, truncated bodies, rows repeated across
-page boundaries (``page_overlap``).
+The dataset format is described in :mod:`osspulse_sim.dataset`, GitHub's semantics in
+:mod:`osspulse_sim.github`, pypistats' and PyPI's in :mod:`osspulse_sim.pypi`, the settings (real-API
+behaviours, limits, faults) in :mod:`osspulse_sim.settings`. This module holds what every request goes
+through (accounting, GitHub's rate limits and tokens, fault injection, ETags and 304s), the control
+endpoints (``GET /_sim/stats``, ``GET /_sim/log?since=N``, ``GET|POST /_sim/settings``,
+``POST /_sim/reset``, ``POST /_sim/preload``) and the HTTP server.
 """
 
 from __future__ import annotations
@@ -40,191 +21,26 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
-from datetime import date, datetime, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from datetime import time as dtime
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
+
+from osspulse_sim.dataset import PYPISTATS_TYPES, Collection, Dataset  # noqa: F401 - re-exported
+from osspulse_sim.github import Answer, GitHubApi, classify
+from osspulse_sim.pypi import PYPI_PATH, PYPISTATS_PATH, PyPIApi
+from osspulse_sim.settings import SimSettings
 
 log = logging.getLogger(__name__)
 
-PYPISTATS_METRICS = ("overall", "python_major", "python_minor", "system")
-PYPISTATS_TYPES = {
-    "overall": "overall_downloads",
-    "python_major": "python_major_downloads",
-    "python_minor": "python_minor_downloads",
-    "system": "system_downloads",
-}
-
-
-@dataclass
-class SimSettings:
-    """Rate-limit budget and faults; change them at runtime with ``POST /_sim/settings``."""
-
-    rate_limit: int = 5000  # GitHub requests per window (x-ratelimit-limit)
-    rate_window_s: float = 3600.0  # the window; x-ratelimit-reset is its end
-    error_rate: float = 0.0  # share of data requests answered with error_status
-    error_status: int = 502
-    rate429_rate: float = 0.0  # share answered 429 with Retry-After: retry_after_s
-    retry_after_s: float = 1.0
-    slow_rate: float = 0.0  # share answered after slow_s seconds
-    slow_s: float = 1.0
-    malformed_rate: float = 0.0  # share of 200s whose body is cut to invalid JSON
-    truncate_rate: float = 0.0  # share of 200s that send half the declared Content-Length, then close
-    page_overlap: int = 0  # rows of the previous page repeated at the start of each later page (duplicates)
-    fault_paths: str = ""  # a regex on path?query: faults apply only there (empty: every data endpoint)
-    seed: int = 0  # of the fault dice
-    end_date: str | None = None  # pypistats "today" (YYYY-MM-DD); None: the latest date in the data
-    pypistats_days: int = 180
-
-    def update(self, values: dict[str, Any]) -> None:
-        known = {f.name: f for f in fields(self)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise ValueError(f"unknown simulator settings {unknown}; known: {sorted(known)}")
-        for name, value in values.items():
-            current = getattr(self, name)
-            if value is not None and current is not None and not isinstance(value, type(current)):
-                value = type(current)(value)
-            setattr(self, name, value)
-        if self.end_date:
-            date.fromisoformat(self.end_date)
-        if self.fault_paths:
-            re.compile(self.fault_paths)
-
-
-# --- the dataset -------------------------------------------------------------------------------------
-
-
-def _epoch(value: Any) -> float:
-    """Seconds since the epoch of an ISO timestamp (``Z`` or offset), -inf when missing."""
-    if not isinstance(value, str) or not value:
-        return -math.inf
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-
-
-@dataclass
-class Collection:
-    """A JSONL file: the raw lines (served as they are) and the parsed objects (for filters)."""
-
-    raw: list[bytes]
-    items: list[dict[str, Any]]
-    _times: dict[tuple[str, ...], list[float]] = field(default_factory=dict)
-
-    def times(self, *path: str) -> list[float]:
-        if path not in self._times:
-            out = []
-            for item in self.items:
-                value: Any = item
-                for step in path:
-                    value = value.get(step) if isinstance(value, dict) else None
-                out.append(_epoch(value))
-            self._times[path] = out
-        return self._times[path]
-
-
-class Dataset:
-    """Read-through cache of a dataset directory (re-read when a file's mtime or size changes)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self._cache: dict[Path, tuple[tuple[int, int], Any]] = {}
-        self._lock = threading.Lock()
-
-    def _cached(self, path: Path, load: Any) -> Any:
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            return None
-        sig = (st.st_mtime_ns, st.st_size)
-        with self._lock:
-            hit = self._cache.get(path)
-            if hit and hit[0] == sig:
-                return hit[1]
-        value = load(path)
-        with self._lock:
-            self._cache[path] = (sig, value)
-        return value
-
-    @staticmethod
-    def _load_jsonl(path: Path) -> Collection:
-        raw, items = [], []
-        for n, line in enumerate(path.read_bytes().splitlines(), 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                items.append(json.loads(line))
-            except ValueError as exc:
-                raise ValueError(f"{path} line {n}: not JSON ({exc})") from None
-            raw.append(line)
-        return Collection(raw, items)
-
-    def repo_dir(self, owner: str, repo: str) -> Path | None:
-        path = self.root / "github" / owner / repo
-        return path if path.is_dir() else None
-
-    def repo_json(self, owner: str, repo: str) -> bytes | None:
-        if self.repo_dir(owner, repo) is None:
-            return None
-        body = self._cached(
-            self.root / "github" / owner / repo / "repo.json", lambda p: p.read_bytes().strip()
-        )
-        if body is None:  # a repository directory without repo.json: the least GitHub would say
-            seed = int(hashlib.sha256(f"{owner}/{repo}".encode()).hexdigest()[:8], 16)
-            obj = {"id": seed, "name": repo, "full_name": f"{owner}/{repo}", "owner": {"login": owner}}
-            body = json.dumps(obj).encode()
-        return body
-
-    def collection(self, owner: str, repo: str, name: str) -> Collection:
-        found = self._cached(self.root / "github" / owner / repo / f"{name}.jsonl", self._load_jsonl)
-        return found if found is not None else Collection([], [])
-
-    def pypistats(self, package: str, metric: str) -> dict[str, Any] | None:
-        folder = self.root / "pypistats" / package
-        if not folder.is_dir():
-            return None
-        body = self._cached(folder / f"{metric}.json", lambda p: json.loads(p.read_bytes()))
-        return body if body is not None else {"data": [], "package": package, "type": PYPISTATS_TYPES[metric]}
-
-    def pypi(self, package: str) -> bytes | None:
-        return self._cached(self.root / "pypi" / f"{package}.json", lambda p: p.read_bytes().strip())
-
-    def preload(self) -> int:
-        """Read every file now (so the first requests after a change do not pay for it); files read."""
-        count = 0
-        for folder in sorted(p for p in (self.root / "github").glob("*/*") if p.is_dir()):
-            owner, repo = folder.parent.name, folder.name
-            self.repo_json(owner, repo)
-            for name, times in (
-                ("commits", ("commit", "committer", "date")),
-                ("issues", ("updated_at",)),
-                ("comments", ("updated_at",)),
-                ("releases", ("created_at",)),
-            ):
-                col = self.collection(owner, repo, name)
-                col.times(*times)
-                count += 1
-        for path in sorted((self.root / "pypi").glob("*.json")):
-            self.pypi(path.stem)
-            count += 1
-        self.end_date()
-        return count
-
-    def end_date(self) -> date | None:
-        """The latest date in any pypistats file (the dataset's "today")."""
-        latest: date | None = None
-        for path in sorted((self.root / "pypistats").glob("*/*.json")):
-            body = self._cached(path, lambda p: json.loads(p.read_bytes()))
-            dates = [row.get("date") for row in (body or {}).get("data", []) if isinstance(row, dict)]
-            if dates:
-                top = date.fromisoformat(max(d for d in dates if isinstance(d, str)))
-                latest = top if latest is None or top > latest else latest
-        return latest
-
-
-# --- the simulator -----------------------------------------------------------------------------------
+SECONDARY_MESSAGE = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you "
+    "reach out to GitHub Support for help, please include the request ID."
+)
 
 
 @dataclass
@@ -253,15 +69,14 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return etag in candidates
 
 
-_ROUTES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^/repos/([^/]+)/([^/]+)/issues/comments$"), "github_issue_comments"),
-    (re.compile(r"^/repos/([^/]+)/([^/]+)/commits$"), "github_commits"),
-    (re.compile(r"^/repos/([^/]+)/([^/]+)/issues$"), "github_issues"),
-    (re.compile(r"^/repos/([^/]+)/([^/]+)/releases$"), "github_releases"),
-    (re.compile(r"^/repos/([^/]+)/([^/]+)$"), "github_repos"),
-    (re.compile(r"^/api/packages/([^/]+)/(overall|python_major|python_minor|system)/?$"), "pypistats"),
-    (re.compile(r"^/pypi/([^/]+)/json/?$"), "pypi_json"),
-)
+def _classify(path: str) -> str:
+    github = classify(path)
+    if github is not None:
+        return github
+    m = PYPISTATS_PATH.match(path)
+    if m:
+        return f"pypistats_{m.group(2)}"
+    return "pypi_json" if PYPI_PATH.match(path) else "other"
 
 
 def _new_stats() -> dict[str, Any]:
@@ -270,6 +85,9 @@ def _new_stats() -> dict[str, Any]:
         "counted": 0,
         "not_modified": 0,
         "rate_limited": 0,
+        "secondary_limited": 0,
+        "unauthorized": 0,
+        "pypistats_limited": 0,
         "faults": {"error": 0, "429": 0, "slow": 0, "malformed": 0, "truncated": 0},
         "by_collection": {},
         "authorized": 0,
@@ -284,11 +102,14 @@ class Simulator:
     ) -> None:
         self.dataset = Dataset(Path(data_dir))
         self.settings = settings or SimSettings()
+        self.github = GitHubApi(self.dataset, self.settings)
+        self.pypi = PyPIApi(self.dataset, self.settings)
         self._clock = clock
         self._lock = threading.Lock()
         self._rng = random.Random(self.settings.seed)
         self._window_start: float | None = None
         self._used = 0
+        self._secondary_left = 0
         self._stats = _new_stats()
         self._log: deque[dict[str, Any]] = deque(maxlen=200_000)
         self._seq = 0
@@ -304,11 +125,12 @@ class Simulator:
             return asdict(self.settings)
 
     def reset(self) -> None:
-        """Zero the counters, the request log and the GitHub budget (settings stay)."""
+        """Zero the counters, the request log and the budgets (settings stay)."""
         with self._lock:
             self._stats = _new_stats()
             self._log.clear()
-            self._window_start, self._used = None, 0
+            self._window_start, self._used, self._secondary_left = None, 0, 0
+        self.pypi.limiter.reset()
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
@@ -316,12 +138,28 @@ class Simulator:
             out["github_quota"] = self._quota_headers_locked(self._clock())
             out["log_seq"] = self._seq
             out["dataset"] = str(self.dataset.root.resolve())
-            return out
+        out["pypistats_max_in_window"] = self.pypi.limiter.max_in_window
+        out["pypistats_max_in_second"] = self.pypi.limiter.max_in_second
+        return out
 
     def requests(self, since: int = 0) -> list[dict[str, Any]]:
-        """The request log: ``{seq, path, collection, status}`` after sequence number ``since``."""
+        """The request log: ``{seq, t, path, collection, status}`` after sequence number ``since``."""
         with self._lock:
             return [entry for entry in self._log if entry["seq"] > since]
+
+    def http_time(self) -> float:
+        """The simulator's clock for ``Date``: ``as_of``, else the end of the dataset's last day.
+
+        So a dataset is served as of its own "today" (its latest pypistats date, else its newest commit),
+        whatever the machine's date; a dataset with neither is served at the machine's time.
+        """
+        as_of = self.settings.as_of_epoch()
+        if as_of is not None:
+            return as_of
+        end = self.dataset.end_date() or self.dataset.latest_commit_date()
+        if end is None:
+            return time.time()
+        return datetime.combine(end, dtime(23, 59, 59), UTC).timestamp()
 
     # --- accounting ------------------------------------------------------------------------------------
     def _quota_headers_locked(self, now: float) -> dict[str, str]:
@@ -351,109 +189,21 @@ class Simulator:
         if authorized:
             st["authorized"] += 1
         self._seq += 1
-        self._log.append({"seq": self._seq, "path": target, "collection": collection, "status": status})
+        entry = {
+            "seq": self._seq,
+            "t": time.monotonic(),
+            "path": target,
+            "collection": collection,
+            "status": status,
+        }
+        self._log.append(entry)
 
-    # --- requests --------------------------------------------------------------------------------------
-    def respond(
-        self, method: str, target: str, headers: dict[str, str], host: str = "localhost", body: str = ""
-    ) -> SimResponse:
-        parts = urlsplit(target)
-        path = parts.path
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        if path.startswith("/_sim/"):
-            return self._control(method, path, query, body)
-        if method not in ("GET", "HEAD"):
-            return SimResponse(405, _json({"message": "Method Not Allowed"}))
-        lower = {k.lower(): v for k, v in headers.items()}
-        collection, match = "other", None
-        for pattern, name in _ROUTES:
-            match = pattern.match(path)
-            if match:
-                collection = name
-                break
-        if collection == "pypistats" and match:
-            collection = f"pypistats_{match.group(2)}"
-        is_github = collection.startswith("github_")
-        authorized = bool(lower.get("authorization"))
-
+    def _bump(self, name: str, fault: bool = False) -> None:
         with self._lock:
-            s = self.settings
-            faulty = match is not None and (not s.fault_paths or re.search(s.fault_paths, target) is not None)
-            dice = [self._rng.random() for _ in range(5)] if faulty else [1.0] * 5
-            fault_settings = (
-                s.error_rate,
-                s.error_status,
-                s.rate429_rate,
-                s.retry_after_s,
-                s.slow_rate,
-                s.slow_s,
-            )
-            malformed_rate, truncate_rate = s.malformed_rate, s.truncate_rate
-        error_rate, error_status, rate429_rate, retry_after_s, slow_rate, slow_s = fault_settings
-        delay = 0.0
-        if dice[0] < slow_rate:
-            delay = slow_s
-            self._bump_fault("slow")
-        if dice[1] < error_rate:
-            self._bump_fault("error")
-            resp = SimResponse(error_status, _json({"message": "Server Error (injected by the simulator)"}))
-            resp.delay_s = delay
-            return self._finish(collection, target, resp, is_github, authorized, spend=False)
-        if dice[2] < rate429_rate:
-            self._bump_fault("429")
-            retry = f"{retry_after_s:g}"
-            resp = SimResponse(429, _json({"message": "You have exceeded a secondary rate limit."}))
-            resp.headers["Retry-After"] = retry
-            resp.delay_s = delay
-            return self._finish(collection, target, resp, is_github, authorized, spend=False)
-
-        try:
-            resp = self._route(collection, match, query, host, path)
-        except Exception as exc:  # a broken dataset file: say which
-            log.exception("simulator: %s failed", target)
-            resp = SimResponse(500, _json({"message": f"simulator error: {exc}"}))
-        resp.delay_s = delay
-        if resp.status == 200:
-            etag = etag_of(resp.body)
-            resp.headers["ETag"] = etag
-            if _etag_matches(lower.get("if-none-match"), etag):
-                return self._finish(
-                    collection,
-                    target,
-                    SimResponse(304, b"", {"ETag": etag}, delay),
-                    is_github,
-                    authorized,
-                    spend=False,
-                )
-        if is_github:
-            with self._lock:
-                quota = self._quota_headers_locked(self._clock())
-                exhausted = int(quota["x-ratelimit-remaining"]) <= 0
-            if exhausted:
-                with self._lock:
-                    self._stats["rate_limited"] += 1
-                body = _json(
-                    {
-                        "message": "API rate limit exceeded (simulated by the osspulse API simulator).",
-                        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
-                    }
-                )
-                return self._finish(
-                    collection, target, SimResponse(403, body, {}, delay), is_github, authorized, spend=False
-                )
-        if resp.status == 200 and dice[3] < malformed_rate:
-            self._bump_fault("malformed")
-            resp.body = resp.body[: max(1, len(resp.body) // 2)]
-            resp.headers.pop("ETag", None)
-        elif resp.status == 200 and dice[4] < truncate_rate:
-            self._bump_fault("truncated")
-            resp.truncate = True
-            resp.headers.pop("ETag", None)
-        return self._finish(collection, target, resp, is_github, authorized, spend=True)
-
-    def _bump_fault(self, name: str) -> None:
-        with self._lock:
-            self._stats["faults"][name] += 1
+            if fault:
+                self._stats["faults"][name] += 1
+            else:
+                self._stats[name] += 1
 
     def _finish(
         self,
@@ -475,161 +225,126 @@ class Simulator:
         resp.headers.setdefault("Content-Type", "application/json; charset=utf-8")
         return resp
 
-    # --- data endpoints --------------------------------------------------------------------------------
-    def _route(
-        self, collection: str, match: re.Match[str] | None, query: dict[str, str], host: str, path: str
+    # --- requests --------------------------------------------------------------------------------------
+    def respond(
+        self, method: str, target: str, headers: dict[str, str], host: str = "localhost", body: str = ""
     ) -> SimResponse:
-        not_found = SimResponse(
-            404, _json({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
-        )
-        if match is None:
-            return not_found
-        ds = self.dataset
+        parts = urlsplit(target)
+        path = parts.path
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if path.startswith("/_sim/"):
+            return self._control(method, path, query, body)
+        if method not in ("GET", "HEAD"):
+            return SimResponse(405, _json({"message": "Method Not Allowed"}))
+        lower = {k.lower(): v for k, v in headers.items()}
+        collection = _classify(path)
+        is_github = collection.startswith("github_")
+        authorization = lower.get("authorization", "")
+        authorized = bool(authorization)
+
+        def finish(resp: SimResponse, spend: bool = False) -> SimResponse:
+            return self._finish(collection, target, resp, is_github, authorized, spend=spend)
+
+        if is_github and self.settings.tokens and authorized:
+            token = authorization.split(" ", 1)[-1].strip()
+            if token not in {t.strip() for t in self.settings.tokens.split(",")}:
+                self._bump("unauthorized")
+                body401 = {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
+                return finish(SimResponse(401, _json(body401)))
+        dice = self._dice(collection, target)
+        delay = self.settings.slow_s if dice[0] < self.settings.slow_rate else 0.0
+        if delay:
+            self._bump("slow", fault=True)
+        fault = self._injected(dice, is_github)
+        if fault is not None:
+            fault.delay_s = delay
+            return finish(fault)
+        try:
+            resp = self._route(collection, path, query, host)
+        except Exception as exc:  # a broken dataset file: say which
+            log.exception("simulator: %s failed", target)
+            resp = SimResponse(500, _json({"message": f"simulator error: {exc}"}))
+        resp.delay_s = delay
+        if resp.status == 200 and not collection.startswith("pypistats_"):  # pypistats sends no ETag
+            etag = etag_of(resp.body)
+            resp.headers["ETag"] = etag
+            if _etag_matches(lower.get("if-none-match"), etag):
+                return finish(SimResponse(304, b"", {"ETag": etag}, delay))
+        if is_github and self._exhausted():
+            body403 = {
+                "message": "API rate limit exceeded (simulated by the osspulse API simulator).",
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+            }
+            return finish(SimResponse(403, _json(body403), {}, delay))
+        if resp.status == 200 and dice[3] < self.settings.malformed_rate:
+            self._bump("malformed", fault=True)
+            resp.body = resp.body[: max(1, len(resp.body) // 2)]
+            resp.headers.pop("ETag", None)
+        elif resp.status == 200 and dice[4] < self.settings.truncate_rate:
+            self._bump("truncated", fault=True)
+            resp.truncate = True
+            resp.headers.pop("ETag", None)
+        return finish(resp, spend=True)
+
+    def _dice(self, collection: str, target: str) -> list[float]:
+        with self._lock:
+            s = self.settings
+            faulty = collection != "other" and (
+                not s.fault_paths or re.search(s.fault_paths, target) is not None
+            )
+            return [self._rng.random() for _ in range(6)] if faulty else [1.0] * 6
+
+    def _injected(self, dice: list[float], is_github: bool) -> SimResponse | None:
+        s = self.settings
+        if dice[1] < s.error_rate:
+            self._bump("error", fault=True)
+            return SimResponse(s.error_status, _json({"message": "Server Error (injected by the simulator)"}))
+        if dice[2] < s.rate429_rate:
+            self._bump("429", fault=True)
+            resp = SimResponse(429, _json({"message": "You have exceeded a secondary rate limit."}))
+            resp.headers["Retry-After"] = f"{s.retry_after_s:g}"
+            return resp
+        if is_github:
+            with self._lock:
+                hit = self._secondary_left > 0 or dice[5] < s.secondary_rate
+                if hit:
+                    self._secondary_left = (
+                        self._secondary_left - 1 if self._secondary_left > 0 else s.secondary_burst
+                    )
+                    self._stats["secondary_limited"] += 1
+            if hit:
+                body = {
+                    "message": SECONDARY_MESSAGE,
+                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+                }
+                return SimResponse(403, _json(body))
+        return None
+
+    def _exhausted(self) -> bool:
+        with self._lock:
+            quota = self._quota_headers_locked(self._clock())
+            if int(quota["x-ratelimit-remaining"]) <= 0:
+                self._stats["rate_limited"] += 1
+                return True
+        return False
+
+    def _route(self, collection: str, path: str, query: dict[str, str], host: str) -> SimResponse:
         if collection.startswith("github_"):
-            owner, repo = match.group(1), match.group(2)
-            if ds.repo_dir(owner, repo) is None:
-                return not_found
-            if collection == "github_repos":
-                return SimResponse(200, ds.repo_json(owner, repo) or b"{}")
-            if collection == "github_commits":
-                return self._commits(ds.collection(owner, repo, "commits"), query, host, path)
-            if collection == "github_issues":
-                return self._issues(ds.collection(owner, repo, "issues"), query, host, path)
-            if collection == "github_issue_comments":
-                return self._comments(ds.collection(owner, repo, "comments"), query, host, path)
-            if collection == "github_releases":
-                return self._releases(ds.collection(owner, repo, "releases"), query, host, path)
-        if collection.startswith("pypistats_"):
-            return self._pypistats(match.group(1), match.group(2), query)
-        if collection == "pypi_json":
-            body = ds.pypi(match.group(1))
-            return (
-                SimResponse(200, body)
-                if body is not None
-                else SimResponse(404, _json({"message": "Not Found"}))
-            )
-        return not_found
-
-    @staticmethod
-    def _since(query: dict[str, str], name: str) -> float | None:
-        value = query.get(name)
-        if not value:
-            return None
-        try:
-            return _epoch(value)
-        except ValueError:
-            return None
-
-    def _page(self, rows: list[bytes], query: dict[str, str], host: str, path: str) -> SimResponse:
-        try:
-            per_page = min(100, max(1, int(query.get("per_page") or 30)))
-            page = max(1, int(query.get("page") or 1))
-        except ValueError:
-            return SimResponse(422, _json({"message": "Validation Failed: per_page and page are integers"}))
-        last = max(1, math.ceil(len(rows) / per_page))
-        chunk = rows[(page - 1) * per_page : page * per_page]
-        overlap = self.settings.page_overlap
-        if overlap and page > 1 and chunk:  # records that "moved" across a page boundary: served twice
-            chunk = rows[max(0, (page - 1) * per_page - overlap) : (page - 1) * per_page] + chunk
-        links = []
-
-        def link(n: int, rel: str) -> str:
-            params = {**query, "page": str(n)}
-            return f'<http://{host}{path}?{urlencode(params)}>; rel="{rel}"'
-
-        if page > 1:
-            links += [link(min(page - 1, last), "prev"), link(1, "first")]
-        if page < last:
-            links += [link(page + 1, "next"), link(last, "last")]
-        headers = {"Link": ", ".join(links)} if links else {}
-        return SimResponse(200, b"[" + b",".join(chunk) + b"]", headers)
-
-    def _commits(self, col: Collection, query: dict[str, str], host: str, path: str) -> SimResponse:
-        if not col.items:
-            return SimResponse(
-                409,
-                _json(
-                    {
-                        "message": "Git Repository is empty.",
-                        "documentation_url": "https://docs.github.com/rest",
-                    }
-                ),
-            )
-        times = col.times("commit", "committer", "date")
-        since, until = self._since(query, "since"), self._since(query, "until")
-        order = sorted(range(len(col.items)), key=lambda i: (times[i], i), reverse=True)  # newest first
-        rows = [
-            col.raw[i]
-            for i in order
-            if (since is None or times[i] >= since) and (until is None or times[i] <= until)
-        ]
-        return self._page(rows, query, host, path)
-
-    def _issues(self, col: Collection, query: dict[str, str], host: str, path: str) -> SimResponse:
-        state = query.get("state") or "open"
-        sort = query.get("sort") or "created"
-        direction = query.get("direction") or "desc"
-        if state not in ("open", "closed", "all") or sort not in ("created", "updated", "comments"):
-            return SimResponse(422, _json({"message": "Validation Failed: state or sort"}))
-        since = self._since(query, "since")
-        updated = col.times("updated_at")
-        if sort == "comments":
-            key_values = [float(item.get("comments") or 0) for item in col.items]
+            answer = self.github.answer(path, query, host)
+        elif collection.startswith("pypistats_"):
+            m = PYPISTATS_PATH.match(path)
+            answer = self.pypi.pypistats(m.group(1), m.group(2))
+            if answer.status == 429:
+                self._bump("pypistats_limited")
+            if m.group(2) == "overall":
+                answer = self.pypi.pypistats_with_mirrors(answer, query.get("mirrors"))
+        elif collection == "pypi_json":
+            answer = self.pypi.pypi_json(PYPI_PATH.match(path).group(1), host)
         else:
-            key_values = col.times(f"{sort}_at")
-        chosen = [
-            i
-            for i, item in enumerate(col.items)
-            if (state == "all" or item.get("state") == state) and (since is None or updated[i] >= since)
-        ]
-        chosen.sort(
-            key=lambda i: (key_values[i], col.items[i].get("number") or 0), reverse=direction != "asc"
-        )
-        return self._page([col.raw[i] for i in chosen], query, host, path)
-
-    def _comments(self, col: Collection, query: dict[str, str], host: str, path: str) -> SimResponse:
-        sort = query.get("sort") or "created"
-        direction = query.get("direction") or "asc"
-        if sort not in ("created", "updated"):
-            return SimResponse(422, _json({"message": "Validation Failed: sort"}))
-        since = self._since(query, "since")
-        updated = col.times("updated_at")
-        key_values = col.times(f"{sort}_at")
-        chosen = [i for i in range(len(col.items)) if since is None or updated[i] >= since]
-        chosen.sort(key=lambda i: (key_values[i], col.items[i].get("id") or 0), reverse=direction != "asc")
-        return self._page([col.raw[i] for i in chosen], query, host, path)
-
-    def _releases(self, col: Collection, query: dict[str, str], host: str, path: str) -> SimResponse:
-        created = col.times("created_at")
-        order = sorted(
-            range(len(col.items)), key=lambda i: (created[i], col.items[i].get("id") or 0), reverse=True
-        )
-        return self._page([col.raw[i] for i in order], query, host, path)
-
-    def _pypistats(self, package: str, metric: str, query: dict[str, str]) -> SimResponse:
-        source_metric = "python_minor" if metric == "python_major" else metric
-        body = self.dataset.pypistats(package, source_metric)
-        if body is None:
-            return SimResponse(404, _json({"message": "Not Found"}))
-        end = (
-            date.fromisoformat(self.settings.end_date) if self.settings.end_date else self.dataset.end_date()
-        )
-        rows = [r for r in body.get("data", []) if isinstance(r, dict)]
-        if end is not None:
-            first = (end - timedelta(days=self.settings.pypistats_days - 1)).isoformat()
-            rows = [r for r in rows if first <= str(r.get("date")) <= end.isoformat()]
-        if metric == "overall" and query.get("mirrors") in ("true", "false"):
-            wanted = "with_mirrors" if query["mirrors"] == "true" else "without_mirrors"
-            rows = [r for r in rows if r.get("category") == wanted]
-        if metric == "python_major":
-            sums: dict[tuple[str, str], int] = {}
-            for r in rows:
-                category = str(r.get("category"))
-                major = category.split(".")[0] if category != "null" else "null"
-                sums[(r["date"], major)] = sums.get((r["date"], major), 0) + int(r.get("downloads") or 0)
-            rows = [{"category": c, "date": d, "downloads": n} for (d, c), n in sorted(sums.items())]
-        out = {"data": rows, "package": body.get("package", package), "type": PYPISTATS_TYPES[metric]}
-        return SimResponse(200, _json(out))
+            answer = Answer(
+                404, _json({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+            )
+        return SimResponse(answer.status, answer.body, dict(answer.headers))
 
     # --- control endpoints -----------------------------------------------------------------------------
     def _control(self, method: str, path: str, query: dict[str, str], body: str) -> SimResponse:
@@ -687,6 +402,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.wfile.write(resp.body)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:  # the Date header
+        return formatdate(self.simulator.http_time() if timestamp is None else timestamp, usegmt=True)
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
         self._serve("GET")

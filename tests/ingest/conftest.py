@@ -8,8 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from osspulse.settings import Settings
 from osspulse_sim.generate import generate
 from osspulse_sim.server import SimulatorHandle, running_simulator
+
+
+@pytest.fixture(scope="session")
+def stack(settings: Settings) -> Settings:
+    """Ingest tests need only PostgreSQL: start that (idempotent), not the whole stack."""
+    from osspulse.stack import runner
+
+    runner.up(settings, only=["postgres"])
+    return settings
 
 
 @pytest.fixture(scope="session")

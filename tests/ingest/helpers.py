@@ -11,10 +11,12 @@ import psycopg
 from psycopg import sql
 
 from osspulse.entities import ENTITIES
-from osspulse.ingest.pypi import download_rows, project_payload, release_rows
+from osspulse.ingest.pypi import download_rows, pep503, project_payload, release_rows
+from osspulse.ingest.streams import without_asset_downloads
 from osspulse.settings import Settings
 from osspulse.tracked import load_tracked
 from osspulse_sim.generate import dataset_end_date
+from osspulse_sim.replay import reachable
 
 GITHUB_ENTITIES = (
     "github_repos",
@@ -22,6 +24,8 @@ GITHUB_ENTITIES = (
     "github_issues",
     "github_issue_comments",
     "github_releases",
+    "github_pull_reviews",
+    "github_pull_review_comments",
 )
 PYPI_ENTITIES = ("pypi_downloads", "pypi_releases", "pypi_projects")
 
@@ -37,6 +41,7 @@ def fast(settings: Settings, **update: Any) -> Settings:
         "http_timeout_s": 5.0,
         "http_max_retries": 10,
         "pypistats_requests_per_minute": 100_000,
+        "pypistats_requests_per_second": 100_000,
         "github_ratelimit_reserve": 2,
     }
     return settings.model_copy(update={**values, **update})
@@ -48,6 +53,16 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def _live(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records the simulator serves today (not deleted)."""
+    return [r for r in rows if "_sim_deleted_at" not in r]
+
+
+def reachable_commits(folder: Path, as_of: float | None = None) -> dict[str, dict[str, Any]]:
+    """The commits reachable from the default branch head (at ``as_of``), by sha."""
+    return reachable(folder, as_of)
+
+
 def expected_staging(data_dir: Path, load_date: date, *, pypistats_days: int = 180) -> Tables:
     """Every staging row a clean ingest of ``data_dir`` must produce (payloads included)."""
     tracked = load_tracked(data_dir / "tracked.yml")
@@ -57,25 +72,29 @@ def expected_staging(data_dir: Path, load_date: date, *, pypistats_days: int = 1
         if not folder.is_dir():
             continue
         out["github_repos"][(repo, load_date)] = json.loads((folder / "repo.json").read_text())
-        for c in _jsonl(folder / "commits.jsonl"):
-            out["github_commits"][(repo, c["sha"])] = c
+        for sha, c in reachable_commits(folder).items():
+            out["github_commits"][(repo, sha)] = c
         for i in _jsonl(folder / "issues.jsonl"):
             out["github_issues"][(repo, i["number"])] = i
         for c in _jsonl(folder / "comments.jsonl"):
             out["github_issue_comments"][(repo, c["id"])] = c
-        for r in _jsonl(folder / "releases.jsonl"):
-            out["github_releases"][(repo, r["id"])] = r
+        for r in _live(_jsonl(folder / "releases.jsonl")):
+            out["github_releases"][(repo, r["id"])] = without_asset_downloads(r)
+        for r in _jsonl(folder / "reviews.jsonl"):
+            out["github_pull_reviews"][(repo, r["id"])] = r
+        for c in _jsonl(folder / "review_comments.jsonl"):
+            out["github_pull_review_comments"][(repo, c["id"])] = c
     end = dataset_end_date(data_dir)
     first = end - timedelta(days=pypistats_days - 1)
     for package in tracked.packages:
-        pypi = data_dir / "pypi" / f"{package}.json"
+        pypi = data_dir / "pypi" / f"{pep503(package)}.json"
         if not pypi.exists():
             continue
         body = json.loads(pypi.read_text())
         out["pypi_releases"].update(dict(release_rows(package, body)))
         out["pypi_projects"][(package, load_date)] = project_payload(body)
         for metric in ("overall", "python_minor", "system"):
-            path = data_dir / "pypistats" / package / f"{metric}.json"
+            path = data_dir / "pypistats" / pep503(package) / f"{metric}.json"
             if path.exists():
                 for key, row in download_rows(package, metric, json.loads(path.read_text())):
                     if first <= key[3] <= end:

@@ -15,13 +15,13 @@ from osspulse.ingest.http import (
     RateLimitExhausted,
     RequestCounts,
     RetryPolicy,
-    SlidingWindowLimiter,
     build_url,
     decide,
     display_url,
     github_client,
     parse_link,
 )
+from osspulse.ingest.limits import PauseGate, PyPIStatsLimiter, pypistats_rates
 from osspulse.settings import Settings
 
 TOKEN = "ghp_unitTESTtoken000000000000000000000"
@@ -140,14 +140,35 @@ class FakeClock:
         self.now += seconds
 
 
-def test_sliding_window_allows_a_burst_then_spaces_requests():
-    clock = FakeClock()
-    limiter = SlidingWindowLimiter(30, 60.0, clock=clock, sleep=clock.sleep)
-    for _ in range(30):
+def test_pypistats_budget_allows_5_a_second_and_n_per_window():
+    from pyrate_limiter import Duration, InMemoryBucket, Rate
+
+    settings = Settings(_env_file=None, pypistats_requests_per_minute=8, pypistats_window_s=2.0)
+    rates = [Rate(5, Duration.SECOND), Rate(8, 2000)]
+    limiter = PyPIStatsLimiter(settings, bucket=InMemoryBucket(rates))
+    started = time.monotonic()
+    sent = []
+    for _ in range(9):
         limiter.acquire()
+        sent.append(time.monotonic() - started)
+    assert sent[4] < 0.5 <= sent[5]  # the 6th waits for the next second
+    assert sent[8] >= 1.9  # the 9th waits for the first to leave the 2 s window
+    assert pypistats_rates(settings)[1].interval == 2000 * 1.05 + 250  # with a margin for slow sends
+
+
+def test_secondary_limits_back_off_exponentially_and_pause_every_worker():
+    assert [POLICY.rate_limit_wait(403, {}, "secondary rate limit", 0, 0, k) for k in range(3)] == [
+        60,
+        120,
+        240,
+    ]
+    clock = FakeClock(1000.0)
+    gate = PauseGate("GitHub", clock=clock, sleep=clock.sleep)
+    gate.wait()
     assert clock.sleeps == []
-    limiter.acquire()  # the 31st waits for the first to leave the window
-    assert clock.sleeps == [pytest.approx(60.0)]
+    gate.pause(30)
+    gate.wait()  # another worker, before its next request
+    assert clock.sleeps == [pytest.approx(30)]
 
 
 def test_github_rate_limit_sleeps_until_the_reset_at_the_reserve():
@@ -241,7 +262,7 @@ def test_rate_limited_answers_wait_as_told():
     )
     c, slept = client(rec)
     assert c.get("/repos/a/b").body == {"full_name": "a/b"}
-    assert slept[0] == 3 and 4 <= slept[1] <= 7
+    assert slept[0] == pytest.approx(3, abs=0.1) and 4 <= slept[1] <= 7
 
 
 def test_a_too_long_rate_limit_wait_fails_with_advice():
@@ -269,6 +290,23 @@ def test_allowed_statuses_are_returned_and_others_fail_with_advice():
         ApiError, match=r"GitHub: GET /repos/a/b answered HTTP 404: Not Found; it does not exist"
     ):
         c.get("/repos/a/b")
+
+
+def test_a_secondary_limit_without_retry_after_backs_off_and_pauses_the_others():
+    body = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes."}
+    rec = Recorder(httpx.Response(403, json=body), httpx.Response(403, json=body), ok({"full_name": "a/b"}))
+    c, slept = client(rec)
+    assert c.get("/repos/a/b").body == {"full_name": "a/b"}
+    assert slept == [pytest.approx(60.0, abs=0.1), pytest.approx(120.0, abs=0.1)]  # 60 s, then doubled
+    assert c.pause._until > time.time() + 100  # every other worker of the client waits too
+
+
+def test_a_bad_token_fails_at_once_without_retrying():
+    rec = Recorder(httpx.Response(401, json={"message": "Bad credentials"}))
+    c, slept = client(rec, token=TOKEN)
+    with pytest.raises(ApiError, match="check GITHUB_TOKEN"):
+        c.get("/repos/a/b")
+    assert len(rec.requests) == 1 and slept == []
 
 
 def test_the_token_goes_in_a_header_and_nowhere_else():

@@ -9,6 +9,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import psycopg
 import pytest
 from pydantic import SecretStr
 
@@ -30,15 +31,16 @@ from tests.ingest.helpers import (
 pytestmark = pytest.mark.integration
 
 DAY1, DAY2, DAY3 = date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)
-COLLECTIONS = ("commits", "issues", "comments", "releases")
+COLLECTIONS = ("commits", "issues", "comments", "review_comments", "releases")
 
 
 def _minimum_backfill(data_dir: Path) -> int:
-    """ceil(records/100) per collection, at least 1 (an empty listing still takes a request), +1 per repo."""
+    """ceil(records/100) per collection, at least 1 (an empty listing still takes a request), +1 per repo,
+    +1 per PR (its reviews: GitHub lists them per PR only)."""
     total = 0
     for repo in load_tracked(data_dir / "tracked.yml").repos:
         folder = data_dir / "github" / repo
-        total += 1
+        total += 1 + (folder / "pulls.jsonl").read_text().count("\n")
         for name in COLLECTIONS:
             lines = (folder / f"{name}.jsonl").read_text().count("\n")
             total += max(1, math.ceil(lines / 100))
@@ -66,7 +68,9 @@ def test_backfill_no_change_then_append(dataset, sim, scratch_db):
     reports = ingest_github(settings, None, DAY2)
     stats = sim.stats()
     assert stats["counted"] == 0, sim.requests()
-    assert stats["not_modified"] == 5 * len(repos)
+    assert stats["not_modified"] == 6 * len(
+        repos
+    )  # repo, commits, issues, comments, review comments, releases
     assert all(r.requests.counted == 0 and r.rows_upserted == 1 for r in reports)  # the DAY2 snapshot
     snapshots = staging_dump(settings, ("github_repos",))["github_repos"]
     assert sorted(snapshots) == sorted([(r, d) for r in repos for d in (DAY1, DAY2)])
@@ -75,14 +79,24 @@ def test_backfill_no_change_then_append(dataset, sim, scratch_db):
     changes = append_activity(dataset)
     sim.reset()
     reports = ingest_github(settings, None, DAY3)
-    requested = [e for e in sim.requests() if e["status"] != 304]
+    requested = [e for e in sim.requests() if e["status"] != 304 and e["collection"] != "github_pull_reviews"]
     assert len(requested) == 5 * len([k for k in changes if k.startswith("github/")])  # one page each
+    reviews = [e for e in sim.requests() if e["collection"] == "github_pull_reviews"]
+    with psycopg.connect(settings.pg_dsn()) as conn:  # one request per PR the run inserted or updated
+        (prs,) = conn.execute(
+            "select count(*) from staging.github_issues where load_date = %s and payload ? 'pull_request'",
+            (DAY3,),
+        ).fetchone()
+    assert len(reviews) == prs > 0
     assert not [e for e in requested if re.search(r"[?&]page=", e["path"])], requested
     expected = subset(expected_staging(dataset, DAY3), GITHUB_ENTITIES)
     actual = staging_dump(settings, GITHUB_ENTITIES)
     for name in GITHUB_ENTITIES[1:]:
         assert actual[name] == expected[name], diff_summary(actual, expected)
-    by_entity = {name: sum(r.entities[name].upserted for r in reports) for name in GITHUB_ENTITIES[1:]}
+    appended = GITHUB_ENTITIES[1:5]  # append_activity adds no reviews
+    by_entity = {
+        name: sum(r.entities[name].upserted for r in reports if name in r.entities) for name in appended
+    }
     summed = {
         "github_commits": sum(v["commits"] for v in changes.values() if "commits" in v),
         "github_issues": sum(v["issues"] for v in changes.values() if "issues" in v),

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from osspulse.ingest.github import check_records, high_water, keyset_next, reaches_bookmark
+from osspulse.ingest.commits import advance
+from osspulse.ingest.listings import as_issue, high_water, keyset_next
 from osspulse.ingest.pypi import (
     check_pypi_json,
     check_pypistats,
@@ -17,6 +18,8 @@ from osspulse.ingest.pypi import (
     release_payload,
     release_rows,
 )
+from osspulse.ingest.report import snapshot_allowed
+from osspulse.ingest.run import check_records
 from osspulse.ingest.streams import COMMITS, ISSUES, RELEASES, format_time, parse_time
 
 DATA = Path(__file__).parent / "data"
@@ -39,13 +42,35 @@ def test_commit_high_water_uses_the_committer_date_in_utc():
     assert high_water(COMMITS, [], None) is None
 
 
-def test_a_newest_first_page_reaches_the_bookmark_when_it_holds_an_older_record():
-    page = load("github_commits_page.json")
-    assert not reaches_bookmark(COMMITS, page, None)  # backfill: never
-    assert not reaches_bookmark(COMMITS, page, "2026-01-30T17:00:00Z")  # the oldest is at the bookmark
-    assert reaches_bookmark(COMMITS, page, "2026-01-30T17:00:01Z")
-    # 2026-02-01T09:15:00+09:00 is 00:15Z, older than 01:00Z although its local wall time is later
-    assert reaches_bookmark(COMMITS, page[1:2], "2026-02-01T01:00:00Z")
+def _c(sha: str, *parents: str) -> dict:
+    return {"sha": sha, "parents": [{"sha": p} for p in parents]}
+
+
+def test_how_the_head_moved_is_judged_from_the_first_page():
+    # old head o; new commits a <- b (linear): everything new is in the page
+    assert advance([_c("b", "a"), _c("a", "o"), _c("o", "x")], "b", "o", known={"o", "x"}) == "fast_forward"
+    # a merge commit m brings a branch whose base k is staged: still complete
+    page = [_c("m", "o", "f2"), _c("f2", "f1"), _c("f1", "k")]
+    assert advance(page, "m", "o", known={"o", "k"}) == "fast_forward"
+    # the branch's first commit is not in the page and not staged: ask compare
+    assert advance([_c("m", "o", "f2"), _c("f2", "f1")], "m", "o", known={"o"}) == "gap"
+    # the old head is not an ancestor of the new one: history was rewritten (force-push)
+    assert advance([_c("n2", "n1"), _c("n1", "k")], "n2", "o", known={"o", "k"}) == "rewritten"
+
+
+def test_a_snapshot_is_written_only_by_the_run_of_its_day():
+    assert snapshot_allowed(date(2026, 11, 20), date(2026, 11, 20), 1)
+    assert snapshot_allowed(
+        date(2026, 11, 19), date(2026, 11, 20), 1
+    )  # the daily run of yesterday's interval
+    assert not snapshot_allowed(date(2026, 11, 10), date(2026, 11, 20), 1)  # a backfill
+    assert snapshot_allowed(date(2026, 11, 25), date(2026, 11, 20), 1)  # the simulator's world runs behind
+
+
+def test_a_pull_becomes_an_issue_shaped_row():
+    pr = {"number": 7, "url": "u", "html_url": "h", "merged_at": "2026-01-01T00:00:00Z", "updated_at": "x"}
+    row = as_issue(pr)
+    assert row["pull_request"]["merged_at"] == "2026-01-01T00:00:00Z" and row["number"] == 7
 
 
 def test_keyset_moves_since_to_the_page_high_water_or_pages_through_a_tie():
@@ -129,3 +154,16 @@ def test_pypi_json_check():
     assert check_pypi_json(load("pypi_json.json")) == ""
     assert "info" in check_pypi_json({"releases": {}})
     assert "releases" in check_pypi_json({"info": {}, "releases": []})
+
+
+def test_no_token_against_the_real_github_warns_how_long_it_takes():
+    from osspulse.ingest.github import warn_without_token
+    from osspulse.settings import Settings
+
+    real = Settings(_env_file=None)
+    message = warn_without_token(real, "", 20)
+    assert "60 requests an hour" in message and "120 requests a day" in message and "2.0 hours" in message
+    assert warn_without_token(real, "ghp_x", 20) is None  # a token: nothing to say
+    assert (
+        warn_without_token(real.model_copy(update={"github_api_url": "http://127.0.0.1:1"}), "", 20) is None
+    )

@@ -65,7 +65,8 @@ def test_scale_1_stays_small_and_scale_multiplies(data, tmp_path):
     issues = sum(len(jsonl(data / "github" / r / "issues.jsonl")) for r in REPOS)
     assert 1000 <= commits <= 2000 and 800 <= issues <= 1200
     totals = generate(tmp_path / "x2", scale=2)
-    assert totals["commits"] == 2 * commits and totals["issues"] == 2 * issues
+    # the merge-commit repository's commit count follows its PRs' branches, so only about double
+    assert 1.9 * commits <= totals["commits"] <= 2.1 * commits and totals["issues"] == 2 * issues
     assert 1.6 * 2000 < totals["comments"] < 2.4 * 2500
 
 
