@@ -30,6 +30,8 @@ PORT_SETTINGS = (
     "streamlit_port",
     "docs_port",
     "fake_api_port",
+    "alert_sink_smtp_port",
+    "alert_sink_http_port",
 )
 
 
@@ -149,6 +151,28 @@ class Settings(BaseSettings):
     fake_api_port: Port = 8900
     fake_api_data: str = Field("", description="Dataset the stack's simulator serves; empty = none")
 
+    # --- Alerts and the weekly digest (docs/alerts.md) ------------------------------------------------
+    alert_rules: str = Field(
+        "", description="Alert rule file; empty = alerts.yml beside the tracked set, or its alerts: section"
+    )
+    smtp_host: str = Field("", description="SMTP server of alert e-mails; empty = the stack's alert sink")
+    smtp_port: Port = 587
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = Field(True, description="STARTTLS after connecting (port 587)")
+    smtp_ssl: bool = Field(False, description="TLS from the start (port 465)")
+    alerts_mail_from: str = "OSS Pulse <osspulse-alerts@localhost>"
+    alerts_webhook_url: SecretStr = Field(
+        SecretStr(""), description="Slack-compatible incoming webhook; empty = the stack's alert sink"
+    )
+    alerts_retries: int = Field(6, ge=1, description="Retries of a failed delivery (exponential backoff)")
+    alerts_retry_delay_s: float = Field(30.0, gt=0, description="First retry delay of a failed delivery")
+    alerts_dashboard_url: str = Field(
+        "", description="The dashboard's address in messages; empty = http://<bind_host>:<streamlit_port>"
+    )
+    alert_sink_smtp_port: Port = Field(8025, description="The local alert sink's SMTP port")
+    alert_sink_http_port: Port = Field(8026, description="The local alert sink's webhook receiver and inbox")
+
     # --- Iceberg maintenance ------------------------------------------------------------------------
     snapshot_retention_days: int = Field(7, ge=0)
     snapshot_retain_last: int = Field(5, ge=1)
@@ -202,6 +226,19 @@ class Settings(BaseSettings):
     @property
     def minio_binary(self) -> Path:
         return self.cache_dir / "bin" / "minio"
+
+    @property
+    def uses_alert_sink(self) -> bool:
+        """Alerts go (at least partly) to the stack's local alert sink: no SMTP server or no webhook set."""
+        return not self.smtp_host or not self.alerts_webhook_url.get_secret_value()
+
+    @property
+    def alert_sink_url(self) -> str:
+        return f"http://{self.bind_host}:{self.alert_sink_http_port}"
+
+    @property
+    def dashboard_url(self) -> str:
+        return (self.alerts_dashboard_url or f"http://{self.bind_host}:{self.streamlit_port}").rstrip("/")
 
     @property
     def bot_login_set(self) -> frozenset[str]:

@@ -4,7 +4,9 @@
 * ``load_rejects``: staged rows the load could not type (replaced per entity and window);
 * ``dbt_results``: one row per dbt node (model, test, seed, source freshness) of each ``transform_dbt``
   run, from dbt's ``run_results.json``;
-* ``pipeline_runs``: the latest runs of every OSS Pulse DAG (replaced at each record).
+* ``pipeline_runs``: the latest runs of every OSS Pulse DAG (replaced at each record);
+* ``alert_deliveries``: one row per alert event or weekly digest delivered to a recipient (appended by
+  :mod:`osspulse.alerts.delivery` after the send succeeded: what is not here is still to send).
 
 Gold stays "what dbt builds": dbt declares ``ops`` as a source, and the gold views over it are what the
 dashboard's Data health page reads. One declaration per table below serves Spark's DDL and PyIceberg's
@@ -127,7 +129,19 @@ PIPELINE_RUNS = OpsTable(
         ("recorded_at", "timestamp"),
     ),
 )
-TABLES: tuple[OpsTable, ...] = (LOAD_AUDIT, LOAD_REJECTS, DBT_RESULTS, PIPELINE_RUNS)
+ALERT_DELIVERIES = OpsTable(
+    "alert_deliveries",
+    (
+        ("recipient", "string"),  # a recipient of the alert rules
+        ("channel", "string"),  # email | webhook
+        ("message", "string"),  # event | digest
+        ("event_id", "string"),  # gold.alert_events.event_id (event messages)
+        ("digest_week", "date"),  # the Monday of the week a digest covers (digest messages)
+        ("delivered_at", "timestamp"),
+        ("run_id", "string"),  # the Airflow run (or CLI invocation) that delivered it
+    ),
+)
+TABLES: tuple[OpsTable, ...] = (LOAD_AUDIT, LOAD_REJECTS, DBT_RESULTS, PIPELINE_RUNS, ALERT_DELIVERIES)
 
 
 def ensure_tables(catalog: Any) -> None:
