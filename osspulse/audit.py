@@ -3,7 +3,9 @@
 A vulnerability fails the audit unless ``security/known-vulnerabilities.toml`` accepts it with a reason
 and a review date that has not passed. Packages the vulnerability service cannot look up (for example
 behind a PyPI mirror that does not serve per-version metadata) are reported by count, loudly, and do
-not pass silently as "clean": the summary line says how many were actually audited.
+not pass silently as "clean": the summary line says how many were actually audited, and an audit that
+looked up nothing at all fails, unless ``OSSPULSE_AUDIT_OFFLINE=true`` (environment or ``.env``) says
+that this machine cannot reach a vulnerability service; then it passes saying so.
 """
 
 from __future__ import annotations
@@ -74,7 +76,37 @@ def main() -> int:
             "this network (no per-version metadata on this PyPI); they are NOT known to be clean",
             file=sys.stderr,
         )
-    return 1 if bad else 0
+    return exit_code(bad=len(bad), total=total, skipped=skipped, is_offline=offline())
+
+
+def exit_code(*, bad: int, total: int, skipped: int, is_offline: bool) -> int:
+    """1 on an unaccepted finding, or when nothing at all was audited (unless the machine is offline)."""
+    if bad:
+        return 1
+    if skipped < total:
+        return 0  # something was audited (the skips are reported above)
+    if is_offline:
+        print(
+            "audit: OFFLINE (OSSPULSE_AUDIT_OFFLINE=true): no locked package could be audited; the "
+            "dependencies are NOT known to be clean. Run `make audit` where PyPI's metadata or OSV is "
+            "reachable",
+            file=sys.stderr,
+        )
+        return 0
+    print(
+        f"audit: FAILED: none of the {total} locked packages could be audited, so the audit proves "
+        "nothing. Run it where the vulnerability service is reachable, or set "
+        "OSSPULSE_AUDIT_OFFLINE=true (environment or .env) to acknowledge that this machine is offline",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def offline() -> bool:
+    """The explicit offline switch: ``OSSPULSE_AUDIT_OFFLINE`` in the environment or ``.env``."""
+    from osspulse.settings import get_settings
+
+    return get_settings().audit_offline
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ Every step prints progress and skips itself when its output is already in the ca
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
+import hmac
 import os
 import secrets
 import shutil
@@ -28,13 +30,39 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MAVEN_URL = os.environ.get("OSSPULSE_MAVEN_URL", "https://repo1.maven.org/maven2").rstrip("/")
 UV_VERSION = "0.13.8"
+#: SHA-256 of every file PyPI publishes for uv 0.13.8 (pip installs it with --require-hashes)
+UV_SHA256 = (
+    "0ec33661a14e38dea8dfb18167d2a4a5c7fe3d476c62dd8eb6acf5f378727201",
+    "b7124ca1956ec2e476a1003ea5715a15f0266afaec37f4dc9c6972ba8183e6d1",
+    "62b6943c7fd64fac6854f780bea6e0359e5a5bc3241f83ee357bb38276afac49",
+    "0b3e8b1a4f5e405e31e2ff33de8af4744831e9f7338539671efbd8c3c94e791d",
+    "9cf0b7b12f13da6ab1c85694ab618d97a2bbd0c904cdea7f0172fb1dd768b9d5",
+    "86f1319f851e645bc295bb921e6be19beae7e69216c75ae809010ca7817393aa",
+    "5ace7ec339798aca31be51a75fa7c1544fe84e02fadd17a9fa3324813bbaf237",
+    "6999618363d03a0a085a9491db319e00b461dbda205db06ef1fd55dfcbf6472b",
+    "13050c64530a1ccfc223af0306a8152d41c0d36ea63bc19161221ca65dfe480a",
+    "e18a57b8b352eb7c8feb317b9f6f533c8f0ad9673fd6cf34bbe3cf1a9f6a8984",
+    "5337c30bb893b4f9ce0ceb921ba2da0d13f649da644f40ad3bef84083bef0203",
+    "bfcaada3989c7716ad4b58673cd1413fad4fdc6b2e446f9553db0ef18da20850",
+    "b26fe533dc6153787e40443b7d9428ed41349127bff36a954ec82c48be01ded9",
+    "63d807451e63c8d21b1b33c945af16438ac9d8ffddc59b31ce69c692135891f5",
+    "29451c60f5e8b07403e0a175d5229efc36b0289b34143ff4aaa499a5dd52553a",
+    "87614f62b09e3571593ffe01bf2e1dccb8df928a8423324dba80c6d0e33060eb",
+    "cfbc13020a64cdf2f116d2936824c38edbf41e5c07f1ea291baf02e31ebf3ed0",
+    "b4184029b1b7c54409b9cd4372c73a36ef9c2d1d7cf3b0aca59c8b1932f041dc",
+    "55c0b405e75dea1d1c53efc9a8e0725f4031be0e219ec2a08b15d78ece9a616a",
+)
 # MinIO publishes no semver tags for Go; this is the pseudo-version `@latest` resolved to (2026-02-12).
 MINIO_MODULE = "github.com/minio/minio"
 MINIO_VERSION = "v0.0.0-20260212201848-7aac2a2c5b7c"
 TRINO_VERSION = "476"
 # Plugins we load; the full server tarball carries ~60, loading fewer keeps start-up and memory down.
-# geospatial registers the Geometry type the postgresql connector maps PostGIS columns to.
-TRINO_PLUGINS = ("iceberg", "postgresql", "geospatial")
+# geospatial registers the Geometry type the postgresql connector maps PostGIS columns to;
+# password-authenticators holds the password file authenticator (the roles' logins).
+TRINO_PLUGINS = ("iceberg", "postgresql", "geospatial", "password-authenticators")
+#: the plugins of the first installs (their stamp); later plugins are added beside them, one stamp each,
+#: so checkouts of either age share one extracted server without re-extracting it
+TRINO_BASE_PLUGINS = ("iceberg", "postgresql", "geospatial")
 DEBIAN_PACKAGES = {
     # package: a file whose presence means it is installed
     "postgresql-15": "/usr/lib/postgresql/15/bin/postgres",
@@ -46,10 +74,11 @@ DEBIAN_PACKAGES = {
 
 @dataclass(frozen=True)
 class Artifact:
-    """A Maven Central file, pinned by its SHA-1 (as published beside it on Central)."""
+    """A Maven Central file, pinned by its SHA-256 (Central publishes only SHA-1 and MD5 beside these,
+    so the pins were computed from the files whose published SHA-1 matched)."""
 
     path: str
-    sha1: str
+    sha256: str
     dest: str  # relative to the cache dir
 
     @property
@@ -62,27 +91,27 @@ ARTIFACTS = (
     # tarball is fetched once and only the core plus the iceberg and postgresql plugins are kept.
     Artifact(
         "io/trino/trino-server/476/trino-server-476.tar.gz",
-        "c9b38be4017ebd2f7095455aaac772fb40247ebe",
+        "cfd5accde17e8ebd251eeeb78aed1f490e77bb3a164d95a0f454bf8a7c1cbd3f",
         "downloads/trino-server-476.tar.gz",
     ),
     Artifact(
         "io/trino/trino-cli/476/trino-cli-476-executable.jar",
-        "c835824e01842036d4e0c071b5e2b7e1d28ba299",
+        "fe4e9c7fb569cd67673afa1622945f6308e1e59bdb825419352b80887661757b",
         "bin/trino-cli-476.jar",
     ),
     Artifact(
         "org/apache/iceberg/iceberg-spark-runtime-4.1_2.13/1.12.0/iceberg-spark-runtime-4.1_2.13-1.12.0.jar",
-        "9e395e373a9a99643bf413ca1f74fa0c034887b4",
+        "3123c3798af642dd537230923548e013ef41cc28b6626e5225808cf5670a0f82",
         "jars/iceberg-spark-runtime-4.1_2.13-1.12.0.jar",
     ),
     Artifact(
         "org/apache/iceberg/iceberg-aws-bundle/1.12.0/iceberg-aws-bundle-1.12.0.jar",
-        "64d5012217035a60924feb633636b744d318eb0a",
+        "dd7e49ffa4ac9b215bed846581991259e3aec9bb2fa08d6cec029c46cd66d957",
         "jars/iceberg-aws-bundle-1.12.0.jar",
     ),
     Artifact(
         "org/postgresql/postgresql/42.7.14/postgresql-42.7.14.jar",
-        "0e7c94ce80cb1dd9875ff44ffe6a40a8aaa3eefd",
+        "73914527305a40cce504b0d3d90b23caf565136912d607ae8ae7c5895512332c",
         "jars/postgresql-42.7.14.jar",
     ),
 )
@@ -131,20 +160,78 @@ def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
 # --- steps ----------------------------------------------------------------------------------------
 
 
-def step_env_file(cache: Path) -> str:
-    """Create ``.env`` from ``.env.template`` once, with a random value for every placeholder secret."""
-    env, template = REPO_ROOT / ".env", REPO_ROOT / ".env.template"
-    if env.exists():
-        return ".env exists, left as is"
-    lines = []
-    for line in template.read_text().splitlines():
+#: settings whose generated value has a format of its own (a Fernet key is 32 url-safe base64 bytes)
+SECRET_FORMATS: dict[str, Callable[[], str]] = {
+    "OSSPULSE_AIRFLOW_FERNET_KEY": lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    "OSSPULSE_TRINO_SHARED_SECRET": lambda: secrets.token_urlsafe(48),
+}
+
+
+def new_secret(key: str) -> str:
+    return SECRET_FORMATS.get(key, lambda: secrets.token_urlsafe(18))()
+
+
+def legacy_fernet_key(pg_password: str) -> str:
+    """The Fernet key installs before independent secrets derived from the Postgres password."""
+    digest = hmac.new(pg_password.encode(), b"airflow-fernet", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``path`` with mode 600 from its first byte (a fresh file, renamed over the old one)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.replace(tmp, path)
+
+
+def template_secrets() -> list[str]:
+    """The settings ``.env.template`` leaves as ``change-me`` (setup generates each)."""
+    keys = []
+    for line in (REPO_ROOT / ".env.template").read_text().splitlines():
         key, sep, value = line.partition("=")
         if sep and not line.lstrip().startswith("#") and value.strip() == "change-me":
-            line = f"{key}={secrets.token_urlsafe(18)}"
-        lines.append(line)
-    env.write_text("\n".join(lines) + "\n")
-    env.chmod(0o600)
-    return "wrote .env with generated secrets (mode 600, git-ignored)"
+            keys.append(key.strip())
+    return keys
+
+
+def step_env_file(cache: Path) -> str:
+    """Create ``.env`` from ``.env.template`` with a random value for every placeholder secret; give an
+    existing ``.env`` the secrets it lacks (new settings), keeping every value it has."""
+    env, template = REPO_ROOT / ".env", REPO_ROOT / ".env.template"
+    if not env.exists():
+        lines = []
+        for line in template.read_text().splitlines():
+            key, sep, value = line.partition("=")
+            if sep and not line.lstrip().startswith("#") and value.strip() == "change-me":
+                line = f"{key}={new_secret(key.strip())}"
+            lines.append(line)
+        write_private(env, "\n".join(lines) + "\n")
+        return "wrote .env with generated secrets (mode 600, git-ignored)"
+    current = read_env_file(env)
+    missing = [key for key in template_secrets() if current.get(key, "change-me") == "change-me"]
+    loose = env.stat().st_mode & 0o077
+    if not missing:
+        if loose:
+            env.chmod(0o600)
+            return ".env exists; its mode was loosened, set back to 600"
+        return ".env exists, left as is"
+    added = []
+    for key in missing:
+        value = new_secret(key)
+        if key == "OSSPULSE_AIRFLOW_FERNET_KEY" and current.get("OSSPULSE_PG_PASSWORD"):
+            # keep what older versions encrypted readable until `stack up` rotates it to the new key
+            value += "," + legacy_fernet_key(current["OSSPULSE_PG_PASSWORD"])
+        added.append(f"{key}={value}")
+    text = env.read_text()
+    if text and not text.endswith("\n"):
+        text += "\n"
+    text += "# --- secrets added by `make setup` (settings new in .env.template) ---\n"
+    text += "\n".join(added) + "\n"
+    write_private(env, text)
+    return f"added {len(added)} new secrets to .env ({', '.join(missing)}); every other value kept"
 
 
 def step_debian(cache: Path) -> str:
@@ -176,10 +263,8 @@ def step_venv(cache: Path) -> str:
     stamp = venv / ".osspulse-synced"
     tools = cache / "tools" / f"uv-{UV_VERSION}"
     uv = tools / "bin" / "uv"
-    if not uv.exists():
-        log(f"bootstrapping uv {UV_VERSION}")
-        run([sys.executable, "-m", "venv", str(tools)])
-        run([str(tools / "bin" / "pip"), "install", "-q", f"uv=={UV_VERSION}"])
+    if not (tools / ".sha256-checked").exists():
+        install_uv(tools)
     env = {**os.environ, "UV_CACHE_DIR": str(cache / "uv"), "VIRTUAL_ENV": str(venv)}
     env.pop("PYTHONPATH", None)
     did = "up to date"
@@ -207,6 +292,27 @@ def step_venv(cache: Path) -> str:
     return f"{did}: {venv} (linked as .venv)" + (f"; removed {pruned} of gone checkouts" if pruned else "")
 
 
+def install_uv(tools: Path) -> None:
+    """uv from PyPI, its wheel checked against the pinned SHA-256 sums (``pip --require-hashes``).
+
+    Built beside and then renamed into place, so a checkout's uv is never half-installed; an uv installed
+    by an older setup (no hash check) is replaced once.
+    """
+    log(f"bootstrapping uv {UV_VERSION} (SHA-256 checked)")
+    fresh = tools.with_name(tools.name + f".new-{os.getpid()}")
+    shutil.rmtree(fresh, ignore_errors=True)
+    run([sys.executable, "-m", "venv", str(fresh)])
+    pins = fresh / "uv-requirements.txt"
+    pins.write_text(f"uv=={UV_VERSION} " + " ".join(f"--hash=sha256:{h}" for h in UV_SHA256) + "\n")
+    run([str(fresh / "bin" / "pip"), "install", "-q", "--require-hashes", "--no-deps", "-r", str(pins)])
+    (fresh / ".sha256-checked").touch()
+    old = tools.with_name(tools.name + f".old-{os.getpid()}")
+    if tools.exists():
+        tools.rename(old)
+    fresh.rename(tools)
+    shutil.rmtree(old, ignore_errors=True)  # bin/uv is a static binary: it runs from the new place
+
+
 def prune_venvs(cache: Path, keep: Path) -> int:
     """Delete the cached venvs of checkouts that no longer exist (CI clones, say).
 
@@ -223,8 +329,8 @@ def prune_venvs(cache: Path, keep: Path) -> int:
     return removed
 
 
-def _sha1(path: Path) -> str:
-    digest = hashlib.sha1()  # noqa: S324 - Maven Central publishes SHA-1 checksums
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
@@ -232,8 +338,15 @@ def _sha1(path: Path) -> str:
 
 
 def download(artifact: Artifact, cache: Path) -> Path:
+    """``artifact`` in the cache, downloaded if missing; either way checked against its SHA-256."""
     dest = cache / artifact.dest
     if dest.exists():
+        actual = sha256_of(dest)
+        if actual != artifact.sha256:
+            raise SystemExit(
+                f"{dest} does not match its pinned SHA-256 ({actual} != {artifact.sha256}): it was changed "
+                "after download. Delete it and run `make setup` again"
+            )
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_suffix(dest.suffix + ".part")
@@ -248,12 +361,14 @@ def download(artifact: Artifact, cache: Path) -> Path:
             if total and time.monotonic() - last > 5:
                 last = time.monotonic()
                 log(f"  {dest.name}: {done >> 20} / {total >> 20} MiB")
-    actual = _sha1(part)
-    if actual != artifact.sha1:
+    actual = sha256_of(part)
+    if actual != artifact.sha256:
         part.unlink()
-        raise SystemExit(f"checksum mismatch for {artifact.url}: expected {artifact.sha1}, got {actual}")
+        raise SystemExit(
+            f"checksum mismatch for {artifact.url}: expected SHA-256 {artifact.sha256}, got {actual}"
+        )
     part.rename(dest)
-    log(f"  {dest.name}: {dest.stat().st_size >> 20} MiB in {time.monotonic() - started:.0f}s, sha1 ok")
+    log(f"  {dest.name}: {dest.stat().st_size >> 20} MiB in {time.monotonic() - started:.0f}s, sha256 ok")
     return dest
 
 
@@ -266,26 +381,60 @@ def step_jars(cache: Path) -> str:
 def step_trino(cache: Path) -> str:
     target = cache / f"trino-server-{TRINO_VERSION}"
     stamp = target / ".osspulse-extracted"
-    wanted = ",".join(TRINO_PLUGINS)
-    if stamp.exists() and stamp.read_text() == wanted:
-        return f"present: {target}"
+    base = ",".join(TRINO_BASE_PLUGINS)
+    if stamp.exists() and stamp.read_text() == base:
+        added = [p for p in TRINO_PLUGINS if p not in TRINO_BASE_PLUGINS]
+        missing = [p for p in added if not (target / ".osspulse-plugins" / p).exists()]
+        if not missing:
+            return f"present: {target}"
+        tarball = download(ARTIFACTS[0], cache)
+        log(f"adding Trino plugins {', '.join(missing)}")
+        tmp = _extract(
+            tarball, target.with_name(target.name + ".plugins-tmp"), [f"plugin/{p}/" for p in missing]
+        )
+        for plugin in missing:
+            shutil.rmtree(target / "plugin" / plugin, ignore_errors=True)  # a half-added one
+            (tmp / "plugin" / plugin).rename(target / "plugin" / plugin)
+        shutil.rmtree(tmp.parent)
+        _mark_plugins(target, missing)
+        tarball.unlink()
+        return f"added plugins {', '.join(missing)} to {target}"
     tarball = download(ARTIFACTS[0], cache)
     log(f"extracting Trino core + plugins {', '.join(TRINO_PLUGINS)}")
     if target.exists():
         shutil.rmtree(target)
-    tmp = target.with_name(target.name + ".tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    prefix = f"trino-server-{TRINO_VERSION}/"
-    keep = ("lib/", "bin/", *(f"plugin/{p}/" for p in TRINO_PLUGINS))
-    with tarfile.open(tarball) as tar:
-        members = [m for m in tar.getmembers() if m.name.removeprefix(prefix).startswith(keep)]
-        tar.extractall(tmp, members=members, filter="tar")
-    (tmp / prefix).rename(target)
-    shutil.rmtree(tmp)
-    stamp.write_text(wanted)
+    tmp = _extract(
+        tarball,
+        target.with_name(target.name + ".tmp"),
+        ["lib/", "bin/", *(f"plugin/{p}/" for p in TRINO_PLUGINS)],
+    )
+    _mark_plugins(tmp, list(TRINO_PLUGINS))
+    (tmp / ".osspulse-extracted").write_text(base)
+    tmp.rename(target)
+    shutil.rmtree(tmp.parent)
     tarball.unlink()  # the extracted tree is what we keep; saves 800 MiB of cache
     return f"extracted to {target}"
+
+
+def _extract(tarball: Path, into: Path, keep: list[str]) -> Path:
+    """The members of the server tarball under ``keep`` (paths inside the server) into the fresh directory
+    ``into``; returns the extracted server directory (``into/trino-server-<version>``). Names are kept as
+    they are so that hard links between plugins resolve."""
+    if into.exists():
+        shutil.rmtree(into)
+    prefix = f"trino-server-{TRINO_VERSION}/"
+    wanted = tuple(prefix + k for k in keep)
+    with tarfile.open(tarball) as tar:
+        members = [m for m in tar.getmembers() if m.name.startswith(wanted)]
+        tar.extractall(into, members=members, filter="tar")
+    return into / prefix.rstrip("/")
+
+
+def _mark_plugins(target: Path, plugins: list[str]) -> None:
+    marks = target / ".osspulse-plugins"
+    marks.mkdir(exist_ok=True)
+    for plugin in plugins:
+        (marks / plugin).touch()
 
 
 def step_minio(cache: Path) -> str:

@@ -29,6 +29,7 @@ class RedactSecrets(logging.Filter):
 
 
 def secret_values(s: Settings) -> list[str]:
+    """Every secret of the installation (the Fernet keys one by one)."""
     return [
         s.pg_password.get_secret_value(),
         s.pg_reader_password.get_secret_value(),
@@ -37,6 +38,13 @@ def secret_values(s: Settings) -> list[str]:
         s.github_token.get_secret_value(),
         s.smtp_password.get_secret_value(),
         s.alerts_webhook_url.get_secret_value(),
+        s.trino_etl_password.get_secret_value(),
+        s.trino_analyst_password.get_secret_value(),
+        s.trino_dashboard_password.get_secret_value(),
+        s.trino_shared_secret.get_secret_value(),
+        *s.airflow_fernet_key.get_secret_value().split(","),
+        s.airflow_jwt_secret.get_secret_value(),
+        s.airflow_api_secret_key.get_secret_value(),
     ]
 
 

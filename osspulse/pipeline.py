@@ -33,8 +33,10 @@ class PipelineError(RuntimeError):
 
 def mark_disposable(s: Settings, reason: str) -> None:
     """Mark a stack's state directory as one whose pipeline data may be reset (the tests' own stack)."""
-    s.state_dir.mkdir(parents=True, exist_ok=True)
-    (s.state_dir / DISPOSABLE_MARKER).write_text(reason + "\n")
+    from osspulse.stack import fs
+
+    fs.check_state_dir(s.state_dir)
+    fs.write_file(s.state_dir / DISPOSABLE_MARKER, reason + "\n")
 
 
 @dataclass

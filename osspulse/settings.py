@@ -12,6 +12,7 @@ import shutil
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,7 +57,13 @@ class Settings(BaseSettings):
     # --- places -----------------------------------------------------------------------------
     state_dir: Path = Field(REPO_ROOT / ".osspulse", description="Data, logs and pids of the stack")
     cache_dir: Path = Field(Path.home() / ".cache" / "osspulse", description="Downloads and builds")
-    bind_host: str = "127.0.0.1"
+    # Where each exposure listens (see docs/security.md): stores and engines stay on loopback while the
+    # dashboard (say) is shared; 0.0.0.0 means every interface
+    bind_host: str = Field("127.0.0.1", description="PostgreSQL, MinIO, the simulator, Spark's driver")
+    trino_bind_host: str = Field("127.0.0.1", description="Trino (password login over TLS)")
+    airflow_bind_host: str = Field("127.0.0.1", description="Airflow's UI and API (login)")
+    dashboard_bind_host: str = Field("127.0.0.1", description="The Streamlit dashboard (no login)")
+    docs_bind_host: str = Field("127.0.0.1", description="The dbt docs site (no login)")
 
     # --- PostgreSQL: staging, Iceberg JDBC catalog, Airflow metadata --------------------------
     pg_host: str = "127.0.0.1"
@@ -91,8 +98,15 @@ class Settings(BaseSettings):
     trino_query_max_memory: str = "1GB"
     trino_java_home: str = Field("", description="Java >= 24; empty means auto-detect")
     trino_etl_user: str = "etl"
+    trino_etl_password: SecretStr = SecretStr("change-me")
     trino_analyst_user: str = "analyst"
+    trino_analyst_password: SecretStr = SecretStr("change-me")
     trino_dashboard_user: str = "dashboard"
+    trino_dashboard_password: SecretStr = SecretStr("change-me")
+    trino_shared_secret: SecretStr = Field(
+        SecretStr("change-me"), description="Authenticates Trino nodes to each other"
+    )
+    trino_tls_ca_file: str = Field("", description="Certificate clients trust; empty = the stack's own")
 
     # --- Spark ------------------------------------------------------------------------------------
     spark_master: str = "local[2]"
@@ -106,6 +120,11 @@ class Settings(BaseSettings):
     airflow_trigger_log_port: Port = Field(8794, description="Airflow's log server of the triggerer")
     airflow_admin_user: str = "admin"
     airflow_admin_password: SecretStr = SecretStr("change-me")
+    airflow_fernet_key: SecretStr = Field(
+        SecretStr("change-me"), description="Encrypts connections and variables; first key encrypts"
+    )
+    airflow_jwt_secret: SecretStr = SecretStr("change-me")
+    airflow_api_secret_key: SecretStr = SecretStr("change-me")
     airflow_parallelism: int = Field(4, ge=1, le=64)
     airflow_api_pool_slots: int = Field(4, ge=1, description="Concurrent API-calling tasks")
 
@@ -173,6 +192,11 @@ class Settings(BaseSettings):
     alert_sink_smtp_port: Port = Field(8025, description="The local alert sink's SMTP port")
     alert_sink_http_port: Port = Field(8026, description="The local alert sink's webhook receiver and inbox")
 
+    # --- dependency audit ---------------------------------------------------------------------------
+    audit_offline: bool = Field(
+        False, description="`make audit` may pass having audited nothing (no vulnerability service here)"
+    )
+
     # --- Iceberg maintenance ------------------------------------------------------------------------
     snapshot_retention_days: int = Field(7, ge=0)
     snapshot_retain_last: int = Field(5, ge=1)
@@ -187,25 +211,32 @@ class Settings(BaseSettings):
     # --- derived values ---------------------------------------------------------------------------
     @property
     def s3_endpoint_url(self) -> str:
-        return self.s3_endpoint or f"http://{self.bind_host}:{self.minio_port}"
+        return self.s3_endpoint or f"http://{reach(self.bind_host)}:{self.minio_port}"
 
     @property
     def warehouse(self) -> str:
         return f"s3://{self.s3_bucket}/"
 
     def pg_dsn(self, database: str | None = None, *, reader: bool = False) -> str:
-        """A libpq connection string (contains the password: never log it)."""
+        """A libpq connection string, every value quoted (contains the password: never log it)."""
         user = self.pg_reader_user if reader else self.pg_user
         password = (self.pg_reader_password if reader else self.pg_password).get_secret_value()
-        db = database or self.pg_staging_db
-        return f"host={self.pg_host} port={self.pg_port} dbname={db} user={user} password={password}"
+        values = {
+            "host": self.pg_host,
+            "port": str(self.pg_port),
+            "dbname": database or self.pg_staging_db,
+            "user": user,
+            "password": password,
+        }
+        return " ".join(f"{key}={libpq_quote(value)}" for key, value in values.items())
 
     def pg_jdbc_url(self, database: str | None = None) -> str:
         return f"jdbc:postgresql://{self.pg_host}:{self.pg_port}/{database or self.pg_staging_db}"
 
     def pg_sqlalchemy_url(self, database: str) -> str:
-        password = self.pg_password.get_secret_value()
-        return f"postgresql+psycopg2://{self.pg_user}:{password}@{self.pg_host}:{self.pg_port}/{database}"
+        """A SQLAlchemy URL (PyIceberg's catalog); user and password percent-encoded."""
+        user, password = quote(self.pg_user, safe=""), quote(self.pg_password.get_secret_value(), safe="")
+        return f"postgresql+psycopg2://{user}:{password}@{self.pg_host}:{self.pg_port}/{database}"
 
     @property
     def jars_dir(self) -> Path:
@@ -217,11 +248,44 @@ class Settings(BaseSettings):
 
     @property
     def trino_url(self) -> str:
-        return f"http://{self.trino_host}:{self.trino_port}"
+        return f"https://{self.trino_host}:{self.trino_port}"
+
+    @property
+    def trino_tls_dir(self) -> Path:
+        """Where the stack keeps Trino's certificate and keystore."""
+        return self.state_dir / "trino" / "tls"
+
+    @property
+    def trino_ca_path(self) -> Path:
+        """The certificate a Trino client trusts (``OSSPULSE_TRINO_TLS_CA_FILE``, else the stack's own)."""
+        if self.trino_tls_ca_file:
+            return Path(self.trino_tls_ca_file).expanduser()
+        return self.trino_tls_dir / "trino-cert.pem"
+
+    def trino_password(self, user: str) -> str:
+        """The password of a Trino role user (etl, analyst or dashboard); never log it."""
+        passwords = {
+            self.trino_etl_user: self.trino_etl_password,
+            self.trino_analyst_user: self.trino_analyst_password,
+            self.trino_dashboard_user: self.trino_dashboard_password,
+        }
+        if user not in passwords:
+            raise ValueError(
+                f"{user!r} is not a Trino role of this installation: one of {', '.join(passwords)}"
+            )
+        return passwords[user].get_secret_value()
 
     @property
     def airflow_url(self) -> str:
-        return f"http://{self.bind_host}:{self.airflow_port}"
+        return f"http://{reach(self.airflow_bind_host)}:{self.airflow_port}"
+
+    @property
+    def dashboard_url(self) -> str:
+        return f"http://{reach(self.dashboard_bind_host)}:{self.streamlit_port}"
+
+    @property
+    def docs_url(self) -> str:
+        return f"http://{reach(self.docs_bind_host)}:{self.docs_port}"
 
     @property
     def minio_binary(self) -> Path:
@@ -272,6 +336,16 @@ class Settings(BaseSettings):
         if java:
             return Path(java).resolve().parents[1]
         raise RuntimeError("No Java 17 found for Spark: run `make setup` or set OSSPULSE_SPARK_JAVA_HOME")
+
+
+def reach(host: str) -> str:
+    """The address a client on this machine uses for a service bound to ``host``."""
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+
+
+def libpq_quote(value: str) -> str:
+    """A libpq connection-string value: single-quoted, backslash and quote escaped."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 SOURCES_OVERLAY = "sources.env"

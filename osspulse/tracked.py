@@ -21,8 +21,9 @@ import yaml
 
 from osspulse.settings import Settings
 
-# GitHub: owner 1-39 chars of alphanumerics and single hyphens; repository names of [A-Za-z0-9._-]
-REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+# GitHub: owner 1-39 chars of alphanumerics and single hyphens; repository names of [A-Za-z0-9._-],
+# except `.` and `..` (path segments: `owner/..` would name another API path)
+REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$")
 # PyPI (PEP 508 names): letters, digits, and . _ - inside
 PACKAGE_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")

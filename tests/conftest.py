@@ -150,6 +150,8 @@ class DemoPipeline:
     dataset: Path
     load_date: date
     times: object
+    #: what an unprivileged user could read in /proc during the run (tests/security/scan.py)
+    process_scan: object = None
 
 
 @pytest.fixture(scope="session")
@@ -173,8 +175,14 @@ def demo_pipeline(stack: Settings, tmp_path_factory) -> Iterator[DemoPipeline]:
     s = demo.use_simulator(stack, dataset)
     runner.up(s)
     pipeline.reset_pipeline_data(s)
-    times = pipeline.run_pipeline(s, load_date=DEMO_LOAD_DATE)
-    yield DemoPipeline(s, dataset, DEMO_LOAD_DATE, times)
+    from tests.security.scan import ProcessScanner
+
+    scanner = ProcessScanner.start()
+    try:
+        times = pipeline.run_pipeline(s, load_date=DEMO_LOAD_DATE)
+    finally:
+        scanner.stop()
+    yield DemoPipeline(s, dataset, DEMO_LOAD_DATE, times, scanner)
     if previous is None:
         overlay.unlink(missing_ok=True)
     else:

@@ -42,6 +42,7 @@ def use_the_test_stack() -> None:
     """
     from osspulse.pipeline import mark_disposable
     from osspulse.settings import env_file, get_settings
+    from osspulse.stack import fs
 
     configured = get_settings()
     offset = int(os.environ.get("OSSPULSE_TEST_PORT_OFFSET", "20000"))
@@ -49,12 +50,10 @@ def use_the_test_stack() -> None:
     overrides.update({f"OSSPULSE_{p.upper()}": str(getattr(configured, p) + offset) for p in PORT_SETTINGS})
     source = env_file()
     text = source.read_text() if source.is_file() else ""
-    TEST_STATE_DIR.mkdir(mode=0o700, exist_ok=True)
+    fs.check_state_dir(TEST_STATE_DIR)  # private (710 with the postgres group when root runs it)
     target = TEST_STATE_DIR / "test.env"
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text + "\n# the tests' own stack (tests/conftest.py)\n")
-        out.writelines(f"{k}={v}\n" for k, v in overrides.items())
+    lines = "".join(f"{k}={v}\n" for k, v in overrides.items())
+    fs.write_file(target, text + "\n# the tests' own stack (tests/conftest.py)\n" + lines)  # 600, no symlink
     os.environ["OSSPULSE_ENV_FILE"] = str(target)
     for key, value in overrides.items():  # an exported variable would beat the file
         if key in os.environ:

@@ -100,6 +100,18 @@
 {%- endmacro %}
 
 {#-
+    The part of the target a MERGE may touch: `predicate` on the target's columns, qualified
+    `dbt_internal_dest.` (usually `in_periods` over its partition and sort column, for the periods the
+    run changes). The materialization adds it to the MERGE's ON clause, so Trino reads only those
+    partitions and row groups of the target instead of all of it. Every row the model's query returns
+    must fall inside it (else it would not match its stored row and be inserted a second time).
+    Rendered as a comment the materialization finds in the compiled SQL.
+-#}
+{% macro merge_scope(predicate) -%}
+    /* merge_scope: {{ predicate }} */
+{%- endmacro %}
+
+{#-
     `select *` from a table of the `ops` source, or -- until the pipeline has written it -- an empty
     select with the columns the source declares (so the models above it build on a fresh lake).
 -#}

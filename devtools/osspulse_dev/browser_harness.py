@@ -55,9 +55,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 @contextlib.contextmanager
 def serve(settings: Settings, port: int | None = None, log_file: Path | None = None) -> Iterator[str]:
     """A private dashboard server (the stack's command and environment); yields its base URL."""
+    from osspulse.settings import reach
     from osspulse.stack.services import Streamlit, http_ok
 
-    port = port or free_port(settings.bind_host)
+    port = port or free_port(reach(settings.dashboard_bind_host))
     service = Streamlit(settings.model_copy(update={"streamlit_port": port}))
     out = open(log_file, "wb") if log_file else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
@@ -68,7 +69,7 @@ def serve(settings: Settings, port: int | None = None, log_file: Path | None = N
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    url = f"http://{settings.bind_host}:{port}"
+    url = service.settings.dashboard_url
     try:
         deadline = time.monotonic() + 60
         while not http_ok(f"{url}/_stcore/health")[0]:

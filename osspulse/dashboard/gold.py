@@ -63,6 +63,8 @@ def _readable(exc: Exception, s: Settings) -> str:
         return f"Trino rejected the query ({exc.error_name}): {exc.message}"
     if isinstance(exc, tx.TrinoQueryError):
         return f"Trino failed running the query ({exc.error_name}): {exc.message}"
+    if isinstance(exc, FileNotFoundError) and "TLS certificate" in str(exc):
+        return str(exc)
     if isinstance(exc, tx.HttpError | tx.TrinoConnectionError | ConnectionError | OSError | TimeoutError):
         reason = "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
         return (
@@ -96,15 +98,14 @@ class GoldReader:
         """The one DB-API connection (HTTP underneath; cursors are independent, so threads may share it)."""
         with self._lock:
             if self._connection is None:
-                import trino
+                from osspulse.lake.trino import connect
 
-                self._connection = trino.dbapi.connect(
-                    host=self.settings.trino_host,
-                    port=self.settings.trino_port,
+                # the dashboard role's login (password over TLS), like every Trino client
+                self._connection = connect(
+                    self.settings,
                     user=self.user,
                     catalog=self.catalog,
                     schema=self.schema,
-                    http_scheme="http",
                     source="osspulse-dashboard",
                     request_timeout=self.request_timeout_s,
                     # Trino 476 has EXECUTE IMMEDIATE: no PREPARE round trip, no shared statement state

@@ -54,6 +54,9 @@ TRINO_PLUGIN_DIR = Path("/usr/lib/trino/plugin")
 TRINO_DATA_DIR = Path("/data/trino")
 #: ``render --out DIR`` writes DIR/<role>/; docker-compose.yml mounts each as a Trino node's /etc/trino.
 TRINO_ROLES = ("coordinator", "worker")
+#: ``render --out DIR`` also writes DIR/tls/ (osspulse.stack.security): the coordinator's keystore, to be
+#: mounted here, and the certificate the clients trust (their OSSPULSE_TRINO_TLS_CA_FILE)
+TRINO_TLS_DIR = Path("/etc/trino-tls")
 
 # --- Spark standalone cluster (same image: Spark is pyspark's, so its version always equals pyspark's) ----
 SPARK_MASTER_WEBUI_PORT = 8080
@@ -96,18 +99,29 @@ def trino_etc(
     etc_dir: Path = TRINO_ETC,
     plugin_dir: Path = TRINO_PLUGIN_DIR,
     data_dir: Path = TRINO_DATA_DIR,
+    tls_dir: Path = TRINO_TLS_DIR,
 ) -> dict[str, str]:
     """The files of a Trino node's /etc/trino (relative path -> text) for the trinodb/trino image.
 
     Secrets stay ``${ENV:...}`` references, resolved by Trino from the container's environment. The
     directories default to the image's layout (other values let the same files run from a tarball).
     """
-    from osspulse.stack import configs
+    from osspulse.stack import configs, security
     from osspulse.stack.services import TRINO_RULES
 
     if role not in TRINO_ROLES:
         raise ValueError(f"unknown Trino role {role!r}: one of {', '.join(TRINO_ROLES)}")
+    logins = {}
+    if role == "coordinator":  # the coordinator authenticates clients: the roles' bcrypt hashes
+        password_file = etc_dir / configs.TRINO_PASSWORD_FILE
+        logins = {
+            "password-authenticator.properties": security.trino_password_authenticator_properties(
+                password_file
+            ),
+            configs.TRINO_PASSWORD_FILE: security.trino_password_file(s),
+        }
     return {
+        **logins,
         "config.properties": configs.trino_config_properties(
             s,
             data_dir=data_dir,
@@ -116,6 +130,7 @@ def trino_etc(
             role=role,
             coordinator_host=s.trino_host,
             container=True,
+            tls_dir=tls_dir,
         ),
         "node.properties": configs.trino_node_properties(data_dir=data_dir),
         "jvm.config": "\n".join(configs.trino_jvm_options(s)) + "\n",
@@ -147,13 +162,17 @@ def write_tree(root: Path, files: Mapping[str, str]) -> None:
 
 def render(s: Settings, out: Path) -> list[Path]:
     """Write the coordinator's and the workers' /etc/trino into ``out/coordinator`` and ``out/worker``."""
+    from osspulse.stack import security
+
     check_container_settings(s)
     written = []
     for role in TRINO_ROLES:
         files = trino_etc(s, role)
         write_tree(out / role, files)
         written += [out / role / rel for rel in files]
-    return written
+    (out / "tls").mkdir(parents=True, exist_ok=True)
+    tls = security.ensure_tls(out / "tls", security.trino_tls_hostnames(s, TRINO_COORDINATOR))
+    return [*written, tls.keystore, tls.certificate]
 
 
 # --- long-running services --------------------------------------------------------------------------------
@@ -254,7 +273,7 @@ def health(s: Settings, service: str, environ: Mapping[str, str] | None = None) 
         return services.Airflow(s, component="api-server").health()
     if service.startswith("airflow-") and service.removeprefix("airflow-") in AIRFLOW_COMPONENTS:
         # The api-server reports each component's heartbeat: the native check, asked over the network.
-        via_api = s.model_copy(update={"bind_host": AIRFLOW_API_SERVER})
+        via_api = s.model_copy(update={"airflow_bind_host": AIRFLOW_API_SERVER})
         return services.Airflow(via_api, component=service.removeprefix("airflow-")).health()
     if service == STREAMLIT:
         return services.Streamlit(s).health()

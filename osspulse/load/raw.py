@@ -122,7 +122,7 @@ def raw_table(s: Settings, name: str, namespace: str = "raw") -> str:
 
 def ensure_tables(spark: SparkSession, s: Settings, ent: Entity, namespace: str = "raw") -> None:
     """Create the namespace and the entity's table, and ``lake.ops``'s load tables, if missing."""
-    spark.sql(f"create namespace if not exists {s.catalog_name}.{namespace}")
+    ensure_namespace(spark, s, namespace)
     spark.sql(ent.raw_ddl(s.catalog_name, "spark", schema=namespace))
     # a table created before a contract column was added (e.g. loaded_at) gets it now, metadata only
     table = raw_table(s, ent.name, namespace)
@@ -132,6 +132,14 @@ def ensure_tables(spark: SparkSession, s: Settings, ent: Entity, namespace: str 
             spark.sql(f"alter table {table} add column `{name}` {typ}")
             log.info("%s: added the contract column %s (metadata only)", table, name)
     ensure_ops_tables(spark, s)
+
+
+def ensure_namespace(spark: SparkSession, s: Settings, namespace: str) -> None:
+    """``create namespace if not exists``, one thread at a time: the JDBC catalog's check-then-insert
+    is not atomic, and two entities loading side by side into a new namespace would both insert its
+    properties (a unique-key violation that fails one of them)."""
+    with _OPS_WRITES:
+        spark.sql(f"create namespace if not exists {s.catalog_name}.{namespace}")
 
 
 def ensure_ops_tables(spark: SparkSession, s: Settings) -> None:
@@ -255,6 +263,7 @@ def load(
     attempted, then the failures are raised together."""
     names = list(dict.fromkeys(entities))
     ensure_ops_tables(spark, s)
+    ensure_namespace(spark, s, namespace)
 
     def one(name: str) -> LoadResult | str:
         try:

@@ -15,6 +15,10 @@ from osspulse.settings import REPO_ROOT, Settings
 #: ``node.environment`` of every Trino node (coordinator and workers must agree).
 TRINO_ENVIRONMENT = "osspulse"
 TRINO_ROLES = ("single", "coordinator", "worker")
+#: the nodes' HTTP port inside a container network (internal communication only; never published)
+TRINO_INTERNAL_HTTP_PORT = 8080
+#: the password file of the coordinator, beside its ``password-authenticator.properties``
+TRINO_PASSWORD_FILE = "password.db"
 
 
 def trino_config_properties(
@@ -26,40 +30,67 @@ def trino_config_properties(
     role: str = "single",
     coordinator_host: str | None = None,
     container: bool = False,
+    tls_dir: Path | None = None,
+    internal_http_port: int = TRINO_INTERNAL_HTTP_PORT,
 ) -> str:
     """``config.properties`` of a Trino node.
+
+    Every node authenticates to the others with the internal shared secret; the coordinator accepts
+    clients over HTTPS only, each logging in with its role's password (``password-authenticator``).
 
     Args:
         s: the settings.
         data_dir: the node's data directory (passed as ``-Dnode.data-dir`` natively).
-        etc_dir: the directory holding ``catalog/`` and ``access-control.properties``.
+        etc_dir: the directory holding ``catalog/``, ``access-control.properties`` and
+            ``password-authenticator.properties``.
         plugin_dir: the server's plugin directory.
         role: ``single`` (the native stack: one coordinator that also runs tasks), ``coordinator``
             (schedules on the workers only) or ``worker``.
-        coordinator_host: the address the nodes reach the coordinator at (default ``s.bind_host``).
+        coordinator_host: the address the nodes reach the coordinator at (default: where the native
+            Trino listens).
         container: listen on every interface and let each node advertise the address it detects and
             take its node id from the image (its hostname), so the replicas of a scaled worker service
             differ; the node identity then lives in ``node.properties`` (:func:`trino_node_properties`).
+            Nodes then talk to each other over plain HTTP on ``internal_http_port`` inside the
+            container network, authenticated by the shared secret (that port refuses client logins),
+            and clients reach the coordinator over HTTPS on ``OSSPULSE_TRINO_PORT``. The native single
+            node has no HTTP port at all: it talks to itself over HTTPS.
+        tls_dir: where the coordinator's keystore and certificate are (:mod:`osspulse.stack.security`;
+            default ``etc_dir/tls``).
+        internal_http_port: the nodes' HTTP port in a container network.
     """
+    from osspulse.settings import reach
+    from osspulse.stack import security
+
     if role not in TRINO_ROLES:
         raise ValueError(f"unknown Trino role {role!r}: one of {', '.join(TRINO_ROLES)}")
+    tls = security.tls_files(tls_dir or etc_dir / "tls")
     if role == "worker":
         lines = ["coordinator=false"]
     else:
         lines = ["coordinator=true", f"node-scheduler.include-coordinator={str(role == 'single').lower()}"]
-    lines += [
-        f"http-server.http.port={s.trino_port}",
-        f"discovery.uri=http://{coordinator_host or s.bind_host}:{s.trino_port}",
-    ]
     if container:
-        lines.append("node.bind-ip=0.0.0.0")
-    else:
         lines += [
-            f"node.bind-ip={s.bind_host}",
-            f"node.internal-address={s.bind_host}",
+            f"http-server.http.port={internal_http_port}",
+            f"discovery.uri=http://{coordinator_host or s.trino_host}:{internal_http_port}",
+            "node.bind-ip=0.0.0.0",
+        ]
+    else:
+        internal = reach(s.trino_bind_host)
+        lines += [
+            f"discovery.uri=https://{coordinator_host or internal}:{s.trino_port}",
+            f"node.bind-ip={s.trino_bind_host}",
+            f"node.internal-address={internal}",
             f"node.environment={TRINO_ENVIRONMENT}",
             "node.id=osspulse-coordinator",
         ]
+    lines += security.trino_auth_properties(
+        s,
+        role=role,
+        keystore=None if role == "worker" else tls.keystore,
+        truststore=None if container else tls.certificate,
+        internal_https=not container,
+    )
     lines += [
         f"catalog.config-dir={etc_dir / 'catalog'}",
         f"plugin.dir={plugin_dir}",
@@ -67,8 +98,11 @@ def trino_config_properties(
         f"query.max-memory-per-node={s.trino_query_max_memory}",
         "http-server.log.enabled=false",
         "access-control.config-files=" + str(etc_dir / "access-control.properties"),
-        "",
     ]
+    if role != "worker":
+        authenticator = etc_dir / "password-authenticator.properties"
+        lines.append(f"password-authenticator.config-files={authenticator}")
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -140,7 +174,9 @@ def trino_staging_catalog(s: Settings) -> str:
 
 
 def trino_secret_env(s: Settings) -> dict[str, str]:
+    """The environment every Trino node resolves its ``${ENV:...}`` references from."""
     return {
+        "OSSPULSE_TRINO_SHARED_SECRET": s.trino_shared_secret.get_secret_value(),
         "OSSPULSE_PG_USER": s.pg_user,
         "OSSPULSE_PG_PASSWORD": s.pg_password.get_secret_value(),
         "OSSPULSE_PG_READER_USER": s.pg_reader_user,
@@ -164,7 +200,10 @@ def airflow_env(
     """
     from urllib.parse import quote
 
+    pg_user = quote(s.pg_user, safe="")
     pg_password = quote(s.pg_password.get_secret_value(), safe="")
+    trino_user = quote(s.trino_etl_user, safe="")
+    trino_password = quote(s.trino_etl_password.get_secret_value(), safe="")
     s3_key = quote(s.s3_access_key.get_secret_value(), safe="")
     s3_secret = quote(s.s3_secret_key.get_secret_value(), safe="")
     api = f"http://{api_server_host}:{s.airflow_port}" if api_server_host else s.airflow_url
@@ -182,17 +221,20 @@ def airflow_env(
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(airflow_home / "passwords.json"),
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "60",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
-            f"postgresql+psycopg2://{s.pg_user}:{pg_password}@{s.pg_host}:{s.pg_port}/{s.pg_airflow_db}"
+            f"postgresql+psycopg2://{pg_user}:{pg_password}@{s.pg_host}:{s.pg_port}/{s.pg_airflow_db}"
         ),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "3",
         "AIRFLOW__API__BASE_URL": public_url or s.airflow_url,
-        "AIRFLOW__API__HOST": s.bind_host,
+        "AIRFLOW__API__HOST": s.airflow_bind_host,
         "AIRFLOW__API__PORT": str(s.airflow_port),
         "AIRFLOW__API__WORKERS": "1",
         "AIRFLOW__API__EXPOSE_CONFIG": "False",
-        "AIRFLOW__API_AUTH__JWT_SECRET": _derived_secret(s, "airflow-jwt"),
+        "AIRFLOW__API_AUTH__JWT_SECRET": s.airflow_jwt_secret.get_secret_value(),
         "AIRFLOW__API_AUTH__JWT_EXPIRATION_TIME": "86400",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(airflow_home / "logs"),
+        # task logs readable by the stack's user only (Airflow's defaults are 775 and 664)
+        "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FOLDER_PERMISSIONS": "0o700",
+        "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FILE_PERMISSIONS": "0o600",
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(s.airflow_worker_log_port),
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(s.airflow_trigger_log_port),
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
@@ -202,8 +244,8 @@ def airflow_env(
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "60",
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
         "AIRFLOW__CORE__HOSTNAME_CALLABLE": "osspulse.stack.configs.loopback_hostname",
-        "AIRFLOW__API__SECRET_KEY": _derived_secret(s, "airflow-webserver"),
-        "AIRFLOW__CORE__FERNET_KEY": _fernet_key(s),
+        "AIRFLOW__API__SECRET_KEY": s.airflow_api_secret_key.get_secret_value(),
+        "AIRFLOW__CORE__FERNET_KEY": airflow_fernet_keys(s, airflow_home),
         "AIRFLOW__COSMOS__ENABLE_CACHE": "True",
         # no usage metrics leave the machine (cosmos would call scarf.sh after every task)
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
@@ -212,14 +254,19 @@ def airflow_env(
         "SCARF_ANALYTICS": "false",
         # Connections (tasks read credentials from these, never from code)
         "AIRFLOW_CONN_OSSPULSE_STAGING": (
-            f"postgres://{s.pg_user}:{pg_password}@{s.pg_host}:{s.pg_port}/{s.pg_staging_db}"
+            f"postgres://{pg_user}:{pg_password}@{s.pg_host}:{s.pg_port}/{s.pg_staging_db}"
         ),
-        "AIRFLOW_CONN_OSSPULSE_TRINO": f"trino://{s.trino_etl_user}@{s.trino_host}:{s.trino_port}/{s.catalog_name}",
+        "AIRFLOW_CONN_OSSPULSE_TRINO": (
+            f"trino://{trino_user}:{trino_password}@{s.trino_host}:{s.trino_port}/{s.catalog_name}"
+            f"?protocol=https&verify={quote(str(s.trino_ca_path), safe='')}"
+        ),
         "AIRFLOW_CONN_OSSPULSE_SPARK": _spark_conn(s),
         "AIRFLOW_CONN_OSSPULSE_S3": (
             f"aws://{s3_key}:{s3_secret}@/?endpoint_url={quote(s.s3_endpoint_url, safe='')}"
             f"&region_name={s.s3_region}"
         ),
+        # dbt's profile logs in as etl with this (cosmos passes the task's environment to dbt)
+        "OSSPULSE_TRINO_ETL_PASSWORD": s.trino_etl_password.get_secret_value(),
         "PYTHONPATH": str(REPO_ROOT),
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "JAVA_HOME": str(s.resolve_spark_java_home()),
@@ -305,19 +352,30 @@ def _spark_conn(s: Settings) -> str:
     return f"{master}?deploy-mode=client"
 
 
-def _derived_secret(s: Settings, purpose: str) -> str:
-    """A stable per-installation secret derived from the Postgres password (never stored)."""
+def fernet_keys(s: Settings) -> list[str]:
+    """The Fernet keys of ``OSSPULSE_AIRFLOW_FERNET_KEY``: the first encrypts, the others only decrypt."""
+    return [k.strip() for k in s.airflow_fernet_key.get_secret_value().split(",") if k.strip()]
+
+
+def fernet_rotation_stamp(s: Settings, airflow_home: Path) -> Path:
+    """Written once ``airflow rotate-fernet-key`` re-encrypted everything with the first key of this list."""
     import hashlib
-    import hmac
 
-    key = s.pg_password.get_secret_value().encode()
-    return hmac.new(key, purpose.encode(), hashlib.sha256).hexdigest()
+    digest = hashlib.sha256(",".join(fernet_keys(s)).encode()).hexdigest()[:16]
+    return airflow_home / f".fernet-rotated-{digest}"
 
 
-def _fernet_key(s: Settings) -> str:
-    import base64
+def airflow_fernet_keys(s: Settings, airflow_home: Path) -> str:
+    """``AIRFLOW__CORE__FERNET_KEY``: every listed key until a rotation re-encrypted the data, then the first.
 
-    return base64.urlsafe_b64encode(bytes.fromhex(_derived_secret(s, "airflow-fernet"))).decode()
+    ``make setup`` gives an existing installation a new random key followed by the key older versions
+    derived from the Postgres password, so connections, variables and triggers stored with it stay
+    readable; ``osspulse stack up`` then runs ``airflow rotate-fernet-key`` (see ``Airflow.migrate``).
+    """
+    keys = fernet_keys(s)
+    if len(keys) > 1 and fernet_rotation_stamp(s, airflow_home).exists():
+        return keys[0]
+    return ",".join(keys)
 
 
 def loopback_hostname() -> str:

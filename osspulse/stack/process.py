@@ -37,8 +37,10 @@ class PidFile:
     path: Path
 
     def write(self, pid: int) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps({"pid": pid, "start_ticks": _start_ticks(pid)}))
+        from osspulse.stack import fs
+
+        fs.ensure_dir(self.path.parent)
+        fs.write_file(self.path, json.dumps({"pid": pid, "start_ticks": _start_ticks(pid)}))
 
     def running_pid(self) -> int | None:
         try:
@@ -80,9 +82,14 @@ def start_detached(
     cwd: Path,
     user: str | None = None,
 ) -> int:
-    """Start ``cmd`` in its own session (it outlives the CLI), appending output to ``log_file``."""
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    with log_file.open("ab") as out:
+    """Start ``cmd`` in its own session (it outlives the CLI), appending output to ``log_file``.
+
+    The process gets umask 077: whatever it creates (data, logs) is its user's alone.
+    """
+    from osspulse.stack import fs
+
+    fs.ensure_dir(log_file.parent)
+    with fs.open_append(log_file) as out:
         out.write(f"\n=== {time.strftime('%Y-%m-%dT%H:%M:%S%z')} starting {cmd[0]}\n".encode())
         out.flush()
         proc = subprocess.Popen(  # noqa: S603 - commands are built by the stack, not from input
@@ -93,6 +100,7 @@ def start_detached(
             env=env,
             cwd=cwd,
             start_new_session=True,
+            umask=0o077,
             user=user,
             group=user,
             extra_groups=[] if user else None,

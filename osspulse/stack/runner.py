@@ -6,7 +6,8 @@ import logging
 import time
 from dataclasses import dataclass
 
-from osspulse.settings import Settings
+from osspulse.settings import Settings, reach
+from osspulse.stack import fs
 from osspulse.stack.process import StackError, port_in_use, rss_bytes, start_detached, stop_group
 from osspulse.stack.services import Airflow, FakeApi, Service, all_services, wait_healthy
 
@@ -25,7 +26,7 @@ def _start(svc: Service) -> bool:
         stop_group(pid, sig=svc.stop_signal, timeout=svc.stop_timeout)
         svc.pid_file.clear()
     for setting, port in svc.ports.items():
-        if port_in_use(svc.settings.bind_host, port):
+        if port_in_use(reach(svc.bind_host), port):
             raise StackError(
                 f"cannot start {svc.name}: port {port} is already in use by another process; "
                 f"stop that process or set {setting} in .env to a free port"
@@ -57,7 +58,8 @@ def up(settings: Settings, *, timeout: float = 240.0, only: list[str] | None = N
 
     Returns the seconds each phase took. Running services are left alone.
     """
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    check_settings(settings)
+    prepare_state_dir(settings)
     services = {svc.name: svc for svc in all_services(settings)}
     wanted = [svc for name, svc in services.items() if not only or name in only or _group(name) in only]
     t0 = time.monotonic()
@@ -95,6 +97,30 @@ def up(settings: Settings, *, timeout: float = 240.0, only: list[str] | None = N
     timings["all"] = time.monotonic() - t0
     log.info("stack healthy in %.0fs", timings["all"])
     return timings
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse to start with a placeholder secret (an ``.env`` older than the settings it needs)."""
+    placeholders = [
+        f"OSSPULSE_{name.upper()}"
+        for name, value in settings
+        if getattr(value, "get_secret_value", None) and value.get_secret_value() == "change-me"
+    ]
+    if placeholders:
+        raise StackError(
+            f"{', '.join(placeholders)} still hold the placeholder 'change-me': run `make setup`, which "
+            "gives .env a random value for each (keeping every other value)"
+        )
+
+
+def prepare_state_dir(settings: Settings) -> None:
+    """The state directory, private (700) and ours, and its logs/ and run/ (see :mod:`osspulse.stack.fs`)."""
+    try:
+        fs.check_state_dir(settings.state_dir)
+        fs.ensure_dir(settings.state_dir / "logs")
+        fs.ensure_dir(settings.state_dir / "run")
+    except fs.UnsafeStateError as exc:
+        raise StackError(str(exc)) from exc
 
 
 def service(settings: Settings, name: str) -> Service:

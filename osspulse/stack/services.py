@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pwd
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -15,8 +15,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from osspulse.settings import REPO_ROOT, Settings
-from osspulse.stack import configs
+from osspulse.settings import REPO_ROOT, Settings, env_file, reach
+from osspulse.stack import configs, fs, security
 from osspulse.stack.process import PidFile, StackError
 
 log = logging.getLogger(__name__)
@@ -25,9 +25,9 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 TRINO_RULES = Path(__file__).parent / "trino" / "rules.json"
 
 
-def http_ok(url: str, timeout: float = 2.0) -> tuple[bool, str]:
+def http_ok(url: str, timeout: float = 2.0, *, context: ssl.SSLContext | None = None) -> tuple[bool, str]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - local health URLs
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as resp:  # noqa: S310 - local health URLs
             return 200 <= resp.status < 300, resp.read(2000).decode(errors="replace")
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         return False, str(getattr(exc, "reason", exc))
@@ -50,6 +50,11 @@ class Service:
         return self.settings.state_dir
 
     @property
+    def bind_host(self) -> str:
+        """Where the service listens: the stores' address unless its exposure has a setting of its own."""
+        return self.settings.bind_host
+
+    @property
     def log_file(self) -> Path:
         return self.state / "logs" / f"{self.name}.log"
 
@@ -67,7 +72,9 @@ class Service:
     def env(self) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "OSSPULSE_"))}
         base.pop("GITHUB_TOKEN", None)  # only the services that call GitHub get it, via connections
-        return {**base, "TZ": "UTC", **self.extra_env}
+        # every process of the stack (Airflow's tasks, the dashboard) reads the settings file the stack
+        # was started with (a path, no secret), not whatever .env is at the repository root
+        return {**base, "TZ": "UTC", "OSSPULSE_ENV_FILE": str(env_file()), **self.extra_env}
 
     def prepare(self) -> None:
         """Write config files, initialise data directories (idempotent)."""
@@ -105,7 +112,7 @@ class Postgres(Service):
         return [
             str(PG_BIN / "postgres"),
             "-D", str(self.data_dir),
-            "-c", f"listen_addresses={s.pg_host}",
+            "-c", f"listen_addresses={s.bind_host}",
             "-c", f"port={s.pg_port}",
             "-c", f"unix_socket_directories={self.data_dir.parent / 'run'}",
             "-c", f"shared_buffers={s.pg_shared_buffers}",
@@ -117,11 +124,7 @@ class Postgres(Service):
         ]  # fmt: skip
 
     def _owned_dir(self, path: Path) -> None:
-        path.mkdir(parents=True, exist_ok=True)
-        if self.run_as:
-            entry = pwd.getpwnam(self.run_as)
-            os.chown(path, entry.pw_uid, entry.pw_gid)
-        path.chmod(0o700)
+        fs.ensure_dir(path, mode=0o700, owner=self.run_as)
 
     def prepare(self) -> None:
         if not (PG_BIN / "postgres").exists():
@@ -135,12 +138,11 @@ class Postgres(Service):
             return
         self._owned_dir(self.data_dir)
         pwfile = root / "run" / ".pwfile"
-        pwfile.write_text(self.settings.pg_password.get_secret_value() + "\n")
+        # mode 600 and its owner from the first byte; an existing name (a symlink) is replaced, not followed
+        fs.write_file(
+            pwfile, self.settings.pg_password.get_secret_value() + "\n", mode=0o600, owner=self.run_as
+        )
         try:
-            if self.run_as:
-                entry = pwd.getpwnam(self.run_as)
-                os.chown(pwfile, entry.pw_uid, entry.pw_gid)
-            pwfile.chmod(0o600)
             log.info("initialising PostgreSQL cluster in %s", self.data_dir)
             subprocess.run(  # noqa: S603
                 [
@@ -170,7 +172,6 @@ class Postgres(Service):
             pwfile.unlink(missing_ok=True)
 
     def _check_reachable(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
         probe = subprocess.run(  # noqa: S603
             ["/usr/bin/test", "-x", str(directory)], user=self.run_as, group=self.run_as, cwd="/"
         )
@@ -184,7 +185,7 @@ class Postgres(Service):
     def health(self) -> tuple[bool, str]:
         s = self.settings
         probe = subprocess.run(  # noqa: S603
-            [str(PG_BIN / "pg_isready"), "-h", s.pg_host, "-p", str(s.pg_port), "-t", "2"],
+            [str(PG_BIN / "pg_isready"), "-h", reach(s.bind_host), "-p", str(s.pg_port), "-t", "2"],
             capture_output=True,
             text=True,
         )
@@ -211,8 +212,8 @@ class Minio(Service):
             raise StackError(f"MinIO is not built ({s.minio_binary}): run `make setup`")
         return [
             str(s.minio_binary), "server", str(self.state / "minio" / "data"),
-            "--address", f"{s.bind_host}:{s.minio_port}",
-            "--console-address", f"{s.bind_host}:{s.minio_console_port}",
+            "--address", f"{self.bind_host}:{s.minio_port}",
+            "--console-address", f"{self.bind_host}:{s.minio_console_port}",
             "--quiet",
         ]  # fmt: skip
 
@@ -228,12 +229,10 @@ class Minio(Service):
         }
 
     def prepare(self) -> None:
-        (self.state / "minio" / "data").mkdir(parents=True, exist_ok=True)
+        fs.ensure_dir(self.state / "minio" / "data")
 
     def health(self) -> tuple[bool, str]:
-        ok, detail = http_ok(
-            f"http://{self.settings.bind_host}:{self.settings.minio_port}/minio/health/ready"
-        )
+        ok, detail = http_ok(f"http://{reach(self.bind_host)}:{self.settings.minio_port}/minio/health/ready")
         return ok, "ready" if ok else detail
 
     def bootstrap(self) -> None:
@@ -247,9 +246,15 @@ class Minio(Service):
 
 @dataclass
 class Trino(Service):
+    """One Trino node (coordinator and worker): password logins over TLS, file-based access control."""
+
     name: str = "trino"
     port_settings: tuple[str, ...] = ("trino_port",)
     stop_timeout: float = 40.0
+
+    @property
+    def bind_host(self) -> str:
+        return self.settings.trino_bind_host
 
     @property
     def etc_dir(self) -> Path:
@@ -260,20 +265,47 @@ class Trino(Service):
         install = s.trino_install_dir
         if not (install / "lib").is_dir():
             raise StackError(f"Trino is not installed ({install}): run `make setup`")
-        catalog = self.etc_dir / "catalog"
-        catalog.mkdir(parents=True, exist_ok=True)
-        (self.state / "trino" / "data").mkdir(parents=True, exist_ok=True)
-        (self.etc_dir / "config.properties").write_text(
-            configs.trino_config_properties(
-                s, data_dir=self.state / "trino" / "data", etc_dir=self.etc_dir, plugin_dir=install / "plugin"
+        if not (install / "plugin" / "password-authenticators").is_dir():
+            raise StackError(
+                f"Trino's password-authenticators plugin is missing ({install}): run `make setup`"
             )
-        )
-        (self.etc_dir / "access-control.properties").write_text(
-            f"access-control.name=file\nsecurity.config-file={TRINO_RULES}\nsecurity.refresh-period=10s\n"
-        )
-        (catalog / f"{s.catalog_name}.properties").write_text(configs.trino_lake_catalog(s))
-        (catalog / "staging.properties").write_text(configs.trino_staging_catalog(s))
-        for stale in catalog.glob("*.properties"):
+        for directory in (
+            self.state / "trino",
+            self.etc_dir,
+            self.etc_dir / "catalog",
+            self.state / "trino" / "data",
+        ):
+            fs.ensure_dir(directory)
+        fs.ensure_dir(s.trino_tls_dir)
+        tls = security.ensure_tls(s.trino_tls_dir, security.trino_tls_hostnames(s))
+        if not s.trino_tls_ca_file and tls.certificate != s.trino_ca_path:  # pragma: no cover - one layout
+            raise StackError(f"Trino's certificate is {tls.certificate}, clients trust {s.trino_ca_path}")
+        password_file = self.etc_dir / configs.TRINO_PASSWORD_FILE
+        try:
+            hashes = security.trino_password_file(s, fs.read_text_nofollow(password_file))
+        except ValueError as exc:
+            raise StackError(str(exc)) from exc
+        files = {
+            "config.properties": configs.trino_config_properties(
+                s,
+                data_dir=self.state / "trino" / "data",
+                etc_dir=self.etc_dir,
+                plugin_dir=install / "plugin",
+                tls_dir=s.trino_tls_dir,
+            ),
+            "access-control.properties": configs.trino_access_control_properties(TRINO_RULES),
+            "password-authenticator.properties": security.trino_password_authenticator_properties(
+                password_file
+            ),
+            configs.TRINO_PASSWORD_FILE: hashes,
+            f"catalog/{s.catalog_name}.properties": configs.trino_lake_catalog(s),
+            "catalog/staging.properties": configs.trino_staging_catalog(s),
+        }
+        for rel, text in files.items():
+            path = self.etc_dir / rel
+            if fs.read_text_nofollow(path) != text:
+                fs.write_file(path, text, mode=0o600)
+        for stale in (self.etc_dir / "catalog").glob("*.properties"):
             if stale.stem not in (s.catalog_name, "staging"):
                 stale.unlink()
 
@@ -292,8 +324,15 @@ class Trino(Service):
     def env(self) -> dict[str, str]:
         return {**super().env(), **configs.trino_secret_env(self.settings)}
 
+    def _tls_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.settings.trino_ca_path))
+
     def health(self) -> tuple[bool, str]:
-        ok, body = http_ok(f"{self.settings.trino_url}/v1/info")
+        try:
+            context = self._tls_context()
+        except OSError as exc:
+            return False, f"no certificate to trust: {exc}"
+        ok, body = http_ok(f"{self.settings.trino_url}/v1/info", context=context)
         if not ok:
             return False, body
         try:
@@ -307,25 +346,27 @@ class Trino(Service):
         return error is None, "active" if error is None else f"active, but a query fails: {error}"
 
     def query_error(self, sql: str, timeout: float = 10.0) -> str | None:
-        """Run ``sql`` as the pipeline's user through the HTTP protocol; the error message, or None."""
-        headers = {"X-Trino-User": self.settings.trino_etl_user}
-        request = urllib.request.Request(
-            f"{self.settings.trino_url}/v1/statement", data=sql.encode(), headers=headers, method="POST"
-        )
+        """Run ``sql`` as the pipeline's user (its login, over TLS); the error message, or None."""
+        import requests
+
+        from osspulse.lake.trino import http_session
+
         deadline = time.monotonic() + timeout
         try:
-            while True:
-                with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 - local Trino
-                    answer = json.loads(resp.read())
-                if answer.get("error"):
-                    return str(answer["error"].get("message", answer["error"]))[:200]
-                if not answer.get("nextUri"):
-                    return None
-                if time.monotonic() > deadline:
-                    return f"no answer within {timeout:.0f}s"
-                request = urllib.request.Request(answer["nextUri"], headers=headers)
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            return str(getattr(exc, "reason", exc))
+            with http_session(self.settings) as session:
+                answer = session.post(f"{self.settings.trino_url}/v1/statement", data=sql, timeout=timeout)
+                answer.raise_for_status()
+                page = answer.json()
+                while True:
+                    if page.get("error"):
+                        return str(page["error"].get("message", page["error"]))[:200]
+                    if not page.get("nextUri"):
+                        return None
+                    if time.monotonic() > deadline:
+                        return f"no answer within {timeout:.0f}s"
+                    page = session.get(page["nextUri"], timeout=timeout).json()
+        except (requests.RequestException, ValueError) as exc:
+            return str(exc)[:200]
 
 
 # --- Airflow --------------------------------------------------------------------------------------
@@ -347,6 +388,10 @@ class Airflow(Service):
     def home(self) -> Path:
         return self.state / "airflow"
 
+    @property
+    def bind_host(self) -> str:
+        return self.settings.airflow_bind_host
+
     def env(self) -> dict[str, str]:
         return {**super().env(), **configs.airflow_env(self.settings, airflow_home=self.home)}
 
@@ -354,7 +399,7 @@ class Airflow(Service):
         airflow = str(Path(sys.executable).parent / "airflow")
         if self.component == "api-server":
             s = self.settings
-            return [airflow, "api-server", "--host", s.bind_host, "--port", str(s.airflow_port)]
+            return [airflow, "api-server", "--host", s.airflow_bind_host, "--port", str(s.airflow_port)]
         if self.component in ("scheduler", "triggerer"):
             # The log server binds every interface; on one machine the api-server reads task logs from
             # the shared log folder, so it is not needed.
@@ -362,17 +407,16 @@ class Airflow(Service):
         return [airflow, self.component]
 
     def prepare(self) -> None:
-        self.home.mkdir(parents=True, exist_ok=True)
-        (self.home / "plugins").mkdir(exist_ok=True)
-        (self.home / "config").mkdir(exist_ok=True)
-        (self.home / "config" / "airflow_local_settings.py").write_text(configs.AIRFLOW_LOCAL_SETTINGS)
-        passwords = self.home / "passwords.json"
-        passwords.write_text(
-            json.dumps(
-                {self.settings.airflow_admin_user: self.settings.airflow_admin_password.get_secret_value()}
-            )
+        for directory in (self.home, self.home / "plugins", self.home / "config", self.home / "logs"):
+            fs.ensure_dir(directory)
+        local_settings = self.home / "config" / "airflow_local_settings.py"
+        if fs.read_text_nofollow(local_settings) != configs.AIRFLOW_LOCAL_SETTINGS:
+            fs.write_file(local_settings, configs.AIRFLOW_LOCAL_SETTINGS)
+        passwords = json.dumps(
+            {self.settings.airflow_admin_user: self.settings.airflow_admin_password.get_secret_value()}
         )
-        passwords.chmod(0o600)
+        if fs.read_text_nofollow(self.home / "passwords.json") != passwords:
+            fs.write_file(self.home / "passwords.json", passwords, mode=0o600)
 
     def migrate(self) -> None:
         """`airflow db migrate` once per Airflow version; the pools whenever their settings change."""
@@ -381,10 +425,24 @@ class Airflow(Service):
 
         airflow_bin = str(Path(sys.executable).parent / "airflow")
         stamp = self.home / f".migrated-{version('apache-airflow')}"
+        rotation = configs.fernet_rotation_stamp(self.settings, self.home)
         if not stamp.exists():
+            if not any(self.home.glob(".migrated-*")):
+                fs.write_file(rotation, "")  # a new database: nothing was encrypted with an older key
             log.info("migrating the Airflow metadata database (first start only)")
             self._airflow_cli([airflow_bin, "db", "migrate"])
-            stamp.touch()
+            fs.write_file(stamp, "")
+        if len(configs.fernet_keys(self.settings)) > 1 and not rotation.exists():
+            # connections, variables and triggers stored with an older key: re-encrypt them with the first
+            log.info(
+                "re-encrypting Airflow's stored secrets with the first key of OSSPULSE_AIRFLOW_FERNET_KEY"
+            )
+            self._airflow_cli([airflow_bin, "rotate-fernet-key"])
+            fs.write_file(rotation, "")
+            log.info(
+                "Fernet key rotated: the keys after the first in OSSPULSE_AIRFLOW_FERNET_KEY are no longer"
+                " used"
+            )
         from osspulse.orchestration.tasks import ensure_dbt_manifest
 
         ensure_dbt_manifest(self.settings)  # transform_dbt is rendered from it
@@ -392,15 +450,15 @@ class Airflow(Service):
         pools_file = self.home / "pools.json"
         if not pools_file.exists() or pools_file.read_text() != pools:
             log.info("creating the Airflow pools %s", ", ".join(self.pools()))
-            pools_file.write_text(pools)
+            fs.write_file(pools_file, pools)
             self._airflow_cli([airflow_bin, "pools", "import", str(pools_file)])
 
     def pools(self) -> dict[str, dict[str, object]]:
         return configs.airflow_pools(self.settings)
 
     def _airflow_cli(self, cmd: list[str]) -> None:
-        with self.log_file.open("ab") as out:
-            done = subprocess.run(cmd, env=self.env(), stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        with fs.open_append(self.log_file) as out:
+            done = subprocess.run(cmd, env=self.env(), stdout=out, stderr=subprocess.STDOUT, umask=0o077)  # noqa: S603
         if done.returncode != 0:
             raise StackError(f"`airflow {' '.join(cmd[1:])}` failed: see {self.log_file}")
 
@@ -429,12 +487,16 @@ class Streamlit(Service):
     name: str = "streamlit"
     port_settings: tuple[str, ...] = ("streamlit_port",)
 
+    @property
+    def bind_host(self) -> str:
+        return self.settings.dashboard_bind_host
+
     def command(self) -> list[str]:
         s = self.settings
         return [
             str(Path(sys.executable).parent / "streamlit"), "run",
             str(REPO_ROOT / "osspulse" / "dashboard" / "app.py"),
-            "--server.address", s.bind_host,
+            "--server.address", s.dashboard_bind_host,
             "--server.port", str(s.streamlit_port),
             "--server.headless", "true",
             "--server.fileWatcherType", "none",
@@ -449,7 +511,7 @@ class Streamlit(Service):
         return {**super().env(), **keep}
 
     def health(self) -> tuple[bool, str]:
-        return http_ok(f"http://{self.settings.bind_host}:{self.settings.streamlit_port}/_stcore/health")
+        return http_ok(f"{self.settings.dashboard_url}/_stcore/health")
 
 
 # --- dbt docs site ----------------------------------------------------------------------------------
@@ -462,6 +524,10 @@ class DocsSite(Service):
     name: str = "docs"
     port_settings: tuple[str, ...] = ("docs_port",)
 
+    @property
+    def bind_host(self) -> str:
+        return self.settings.docs_bind_host
+
     def command(self) -> list[str]:
         return [sys.executable, "-m", "osspulse.cli", "docs", "serve"]
 
@@ -470,7 +536,7 @@ class DocsSite(Service):
         return {**super().env(), **keep}
 
     def health(self) -> tuple[bool, str]:
-        ok, _ = http_ok(f"http://{self.settings.bind_host}:{self.settings.docs_port}/")
+        ok, _ = http_ok(f"{self.settings.docs_url}/")
         return ok, "serving" if ok else "not answering"
 
 
@@ -499,11 +565,11 @@ class FakeApi(Service):
             )
 
     def health(self) -> tuple[bool, str]:
-        ok, _ = http_ok(f"http://{self.settings.bind_host}:{self.settings.fake_api_port}/_sim/stats")
+        ok, _ = http_ok(f"http://{reach(self.bind_host)}:{self.settings.fake_api_port}/_sim/stats")
         return ok, "serving " + self.settings.fake_api_data if ok else "not answering"
 
     def outdated(self) -> str | None:
-        url = f"http://{self.settings.bind_host}:{self.settings.fake_api_port}/_sim/stats"
+        url = f"http://{reach(self.bind_host)}:{self.settings.fake_api_port}/_sim/stats"
         try:
             with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 - the local simulator
                 serving = json.loads(resp.read()).get("dataset")

@@ -89,12 +89,24 @@ def dbt_executable() -> str:
     return found
 
 
+def dbt_secret_env(settings: Settings) -> dict[str, str]:
+    """The profile's password, kept apart from :func:`dbt_env` (whose values Airflow shows as an XCom):
+    ``run_dbt`` adds it to dbt's environment; Airflow's task processes have it in theirs
+    (:func:`osspulse.stack.configs.airflow_env`)."""
+    return {"OSSPULSE_TRINO_ETL_PASSWORD": settings.trino_etl_password.get_secret_value()}
+
+
 def dbt_env(settings: Settings, target: DbtTarget) -> dict[str, str]:
-    """The environment variables the project's profiles.yml and dbt_project.yml read."""
+    """The environment variables the project's profiles.yml and dbt_project.yml read (no secret)."""
     env = {
         "OSSPULSE_TRINO_HOST": settings.trino_host,
         "OSSPULSE_TRINO_PORT": str(settings.trino_port),
         "OSSPULSE_TRINO_ETL_USER": settings.trino_etl_user,
+        "OSSPULSE_TRINO_TLS_CA_FILE": str(settings.trino_ca_path),
+        # requests (under dbt-trino) lets these override the profile's `cert` (psf/requests#3829); dbt
+        # talks to Trino only, so they name Trino's certificate too
+        "REQUESTS_CA_BUNDLE": str(settings.trino_ca_path),
+        "CURL_CA_BUNDLE": str(settings.trino_ca_path),
         "OSSPULSE_CATALOG_NAME": settings.catalog_name,
         "OSSPULSE_BOT_LOGINS": settings.bot_logins,
         "OSSPULSE_DBT_SCHEMA_PREFIX": target.schema_prefix,
@@ -139,7 +151,7 @@ def run_dbt(
     target = target or DbtTarget()
     prepare(settings, target)
     cmd = [dbt_executable(), *args]
-    env = {**os.environ, **dbt_env(settings, target)}
+    env = {**os.environ, **dbt_env(settings, target), **dbt_secret_env(settings)}
     log.info("dbt %s (schemas %s*, raw %s)", " ".join(args), target.schema_prefix or "", target.raw_schema)
     started = time.perf_counter()
     proc = subprocess.run(  # noqa: S603 - our own dbt with our own arguments

@@ -33,8 +33,8 @@ def serve(s: Settings) -> None:
         (site / "index.html").write_text(PLACEHOLDER)
     # serve the directory by path each request, so a regenerated site (a renamed directory) is picked up
     handler = functools.partial(_Handler, site=site)
-    server = ThreadingHTTPServer((s.bind_host, s.docs_port), handler)
-    log.info("dbt docs on http://%s:%s (from %s)", s.bind_host, s.docs_port, site)
+    server = ThreadingHTTPServer((s.docs_bind_host, s.docs_port), handler)
+    log.info("dbt docs on %s (from %s)", s.docs_url, site)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

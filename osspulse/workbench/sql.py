@@ -30,7 +30,10 @@ def cli_command(
         str(java), "--enable-native-access=ALL-UNNAMED", "-Djava.util.logging.config.file=/dev/null",
         "-jar", str(jar),
         "--server", s.trino_url,
+        "--truststore-path", str(s.trino_ca_path),
         "--user", user or s.trino_analyst_user,
+        # the password comes from TRINO_PASSWORD in the CLI's environment (cli_env), never the command line
+        "--password",
         "--catalog", catalog or s.catalog_name,
         "--schema", "gold",
     ]  # fmt: skip
@@ -39,12 +42,17 @@ def cli_command(
     return cmd
 
 
+def cli_env(s: Settings, user: str | None) -> dict[str, str]:
+    """The CLI's environment: the role's password as ``TRINO_PASSWORD`` (what ``--password`` reads)."""
+    return {**os.environ, "TZ": "UTC", "TRINO_PASSWORD": s.trino_password(user or s.trino_analyst_user)}
+
+
 def _sql(args: argparse.Namespace) -> int:
     from osspulse.settings import get_settings
 
     s = get_settings()
     cmd = cli_command(s, execute=args.execute, fmt=args.format, user=args.user, catalog=args.catalog)
-    env = {**os.environ, "TZ": "UTC"}
+    env = cli_env(s, args.user)
     if args.execute is None:
         os.execvpe(cmd[0], cmd, env)  # noqa: S606 - interactive: hand the terminal to the CLI
     return subprocess.call(cmd, env=env)  # noqa: S603

@@ -135,8 +135,9 @@ def banner(s: Settings, summary: dict[str, Any]) -> str:
         f"  Airflow    {s.airflow_url}   login {s.airflow_admin_user} / "
         "OSSPULSE_AIRFLOW_ADMIN_PASSWORD in .env",
         f"  Trino      {s.trino_url}   users: {s.trino_analyst_user} (analysts), "
-        f"{s.trino_etl_user} (pipeline); no password on loopback",
-        f"  Streamlit  http://{s.bind_host}:{s.streamlit_port}",
+        f"{s.trino_etl_user} (pipeline); passwords OSSPULSE_TRINO_*_PASSWORD in .env, "
+        f"TLS certificate {s.trino_ca_path}",
+        f"  Streamlit  {s.dashboard_url}",
         f"  MinIO      http://{s.bind_host}:{s.minio_console_port}   login OSSPULSE_S3_ACCESS_KEY / "
         "OSSPULSE_S3_SECRET_KEY in .env",
         f"  Simulator  http://{s.bind_host}:{s.fake_api_port}   dataset {s.fake_api_data or '-'}",

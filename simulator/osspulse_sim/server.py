@@ -28,7 +28,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from osspulse_sim.dataset import PYPISTATS_TYPES, Collection, Dataset  # noqa: F401 - re-exported
 from osspulse_sim.github import Answer, GitHubApi, classify
@@ -41,6 +41,11 @@ SECONDARY_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you "
     "reach out to GitHub Support for help, please include the request ID."
 )
+
+
+def _has_dot_segment(path: str) -> bool:
+    """True when a segment of ``path`` (percent-decoded) is ``.`` or ``..``."""
+    return any(unquote(segment) in (".", "..") for segment in path.split("/"))
 
 
 @dataclass
@@ -236,6 +241,8 @@ class Simulator:
             return self._control(method, path, query, body)
         if method not in ("GET", "HEAD"):
             return SimResponse(405, _json({"message": "Method Not Allowed"}))
+        if _has_dot_segment(path):  # `/repos/../..` would name files outside the dataset
+            return SimResponse(400, _json({"message": "Bad Request: '.' and '..' are not names"}))
         lower = {k.lower(): v for k, v in headers.items()}
         collection = _classify(path)
         is_github = collection.startswith("github_")

@@ -19,12 +19,16 @@ def _page(name: str) -> None:
 
 
 @pytest.fixture
-def trino_down(monkeypatch):
-    """Settings whose Trino port nobody listens on; the dashboard's caches start empty."""
+def trino_down(monkeypatch, tmp_path):
+    """Settings whose Trino port nobody listens on (with a certificate to trust, as after any `stack up`);
+    the dashboard's caches start empty."""
+    from osspulse.stack.security import ensure_tls
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setenv("OSSPULSE_TRINO_PORT", str(port))
+    monkeypatch.setenv("OSSPULSE_TRINO_TLS_CA_FILE", str(ensure_tls(tmp_path, ["127.0.0.1"]).certificate))
     get_settings.cache_clear()
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -43,7 +47,7 @@ def test_a_page_says_trino_is_unreachable(trino_down, page):
     assert messages, "no error shown"
     for message in messages:
         assert message.startswith("Could not load "), message
-        assert f"Trino at http://127.0.0.1:{trino_down} is not reachable (connection refused)" in message
+        assert f"Trino at https://127.0.0.1:{trino_down} is not reachable (connection refused)" in message
         assert "osspulse stack status" in message
         assert "Traceback" not in message
 

@@ -252,7 +252,8 @@ def test_the_native_settings_would_not_pass_the_container_check():
 
 
 def test_trino_gets_the_credentials_its_catalogs_reference(project, monkeypatch):
-    s = cf.settings_for(services_of(project)["config-init"]["environment"], monkeypatch)
+    logins = {f"OSSPULSE_TRINO_{r}_PASSWORD": f"{r}-secret" for r in ("ETL", "ANALYST", "DASHBOARD")}
+    s = cf.settings_for({**services_of(project)["config-init"]["environment"], **logins}, monkeypatch)
     referenced = set()
     for role in compose.TRINO_ROLES:
         for text in compose.trino_etc(s, role).values():

@@ -21,6 +21,10 @@ SECRETS = {
     "s3_access_key": "s3-key",
     "s3_secret_key": "s3-secret",
     "airflow_admin_password": "admin-secret",
+    "trino_etl_password": "etl-secret",
+    "trino_analyst_password": "analyst-secret",
+    "trino_dashboard_password": "dashboard-secret",
+    "trino_shared_secret": "trino-shared-secret",
 }
 
 
@@ -54,26 +58,47 @@ def test_native_trino_writes_what_the_shared_renderers_produce(native, tmp_path,
     """services.Trino.prepare() (native) and the container files agree, file by file."""
     s = native.model_copy(update={"state_dir": tmp_path / "state", "cache_dir": tmp_path / "cache"})
     (s.trino_install_dir / "lib").mkdir(parents=True)
+    (s.trino_install_dir / "plugin" / "password-authenticators").mkdir(parents=True)
     trino = services.Trino(s)
     trino.prepare()
     etc = trino.etc_dir
-    docker = compose.trino_etc(s, "coordinator", etc_dir=etc, plugin_dir=s.trino_install_dir / "plugin")
-    for rel in ("catalog/lake.properties", "catalog/staging.properties"):
+    docker = compose.trino_etc(
+        s, "coordinator", etc_dir=etc, plugin_dir=s.trino_install_dir / "plugin", tls_dir=s.trino_tls_dir
+    )
+    for rel in ("catalog/lake.properties", "catalog/staging.properties", "password-authenticator.properties"):
         assert (etc / rel).read_text() == docker[rel], rel
     assert (etc / "access-control.properties").read_text() == configs.trino_access_control_properties(
         services.TRINO_RULES
     )
     native_lines = set((etc / "config.properties").read_text().splitlines())
     docker_lines = set(docker["config.properties"].splitlines())
-    # The only differences: one node vs a coordinator with workers, and the addresses a container detects.
+    # The only differences: one node vs a coordinator with workers, the addresses a container detects, and
+    # how nodes talk to each other (natively HTTPS to itself; in a container network HTTP + shared secret).
     assert native_lines - docker_lines == {
         "node-scheduler.include-coordinator=true",
         "node.bind-ip=127.0.0.1",
         "node.internal-address=127.0.0.1",
         "node.environment=osspulse",
         "node.id=osspulse-coordinator",
+        f"discovery.uri=https://127.0.0.1:{s.trino_port}",
+        "http-server.http.enabled=false",
+        "internal-communication.https.required=true",
+        f"internal-communication.https.truststore.path={s.trino_tls_dir / 'trino-cert.pem'}",
     }
-    assert docker_lines - native_lines == {"node-scheduler.include-coordinator=false", "node.bind-ip=0.0.0.0"}
+    assert docker_lines - native_lines == {
+        "node-scheduler.include-coordinator=false",
+        "node.bind-ip=0.0.0.0",
+        f"http-server.http.port={configs.TRINO_INTERNAL_HTTP_PORT}",
+        f"discovery.uri=http://{s.trino_host}:{configs.TRINO_INTERNAL_HTTP_PORT}",
+    }
+    for line in (
+        "http-server.authentication.type=PASSWORD",
+        "http-server.https.enabled=true",
+        f"http-server.https.port={s.trino_port}",
+        "internal-communication.shared-secret=${ENV:OSSPULSE_TRINO_SHARED_SECRET}",
+    ):
+        assert line in native_lines & docker_lines, line
+    assert (etc / "password.db").stat().st_mode & 0o777 == 0o600
     assert "node.environment=osspulse" in docker["node.properties"].splitlines()
 
 
@@ -94,8 +119,10 @@ def test_container_trino_files_come_from_the_renderers(container):
         assert files["rules.json"] == services.TRINO_RULES.read_text()
         assert props(files["access-control.properties"])["security.config-file"] == "/etc/trino/rules.json"
         config = props(files["config.properties"])
-        assert config["discovery.uri"] == f"http://trino:{s.trino_port}"
-        assert config["http-server.http.port"] == str(s.trino_port)
+        # nodes talk over HTTP inside the network (shared secret); clients use HTTPS on the published port
+        assert config["discovery.uri"] == f"http://trino:{configs.TRINO_INTERNAL_HTTP_PORT}"
+        assert config["http-server.http.port"] == str(configs.TRINO_INTERNAL_HTTP_PORT)
+        assert config["internal-communication.shared-secret"] == "${ENV:OSSPULSE_TRINO_SHARED_SECRET}"
         assert config["catalog.config-dir"] == "/etc/trino/catalog"
         assert config["plugin.dir"] == "/usr/lib/trino/plugin"
         assert "node.id" not in config and "node.internal-address" not in config  # each replica its own
@@ -104,6 +131,14 @@ def test_container_trino_files_come_from_the_renderers(container):
             "node.data-dir": "/data/trino",
         }
     assert props(coordinator["config.properties"])["coordinator"] == "true"
+    assert props(coordinator["config.properties"])["http-server.https.port"] == str(s.trino_port)
+    assert props(coordinator["config.properties"])["http-server.authentication.type"] == "PASSWORD"
+    assert [line.split(":")[0] for line in coordinator["password.db"].splitlines()] == [
+        "etl",
+        "analyst",
+        "dashboard",
+    ]
+    assert "password.db" not in worker
     assert props(coordinator["config.properties"])["node-scheduler.include-coordinator"] == "false"
     assert props(worker["config.properties"])["coordinator"] == "false"
     lake = props(coordinator["catalog/lake.properties"])
@@ -133,8 +168,20 @@ def test_render_writes_both_roles_and_removes_stale_files(container, tmp_path):
     for role in compose.TRINO_ROLES:
         for rel, text in compose.trino_etc(s, role).items():
             path = tmp_path / role / rel
-            assert path.read_text() == text
+            if rel == configs.TRINO_PASSWORD_FILE:  # bcrypt salts differ between renders: check the logins
+                assert_password_file(path.read_text(), s)
+            else:
+                assert path.read_text() == text
             assert path.stat().st_mode & 0o777 == 0o644  # the trino user of the image reads them
+
+
+def assert_password_file(text: str, s: Settings) -> None:
+    import bcrypt
+
+    hashes = dict(line.split(":", 1) for line in text.splitlines())
+    assert set(hashes) == {s.trino_etl_user, s.trino_analyst_user, s.trino_dashboard_user}
+    for user, hashed in hashes.items():
+        assert bcrypt.checkpw(s.trino_password(user).encode(), hashed.encode()), user
 
 
 def test_render_cli(container, tmp_path, monkeypatch, capsys):
@@ -174,7 +221,9 @@ def test_airflow_components_run_the_native_command_and_environment(container):
         )
         assert env["AIRFLOW__API__BASE_URL"] == f"http://localhost:{s.airflow_port}"
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith(f"@postgres:{s.pg_port}/airflow")
-        assert env["AIRFLOW_CONN_OSSPULSE_TRINO"] == f"trino://etl@trino:{s.trino_port}/lake"
+        assert env["AIRFLOW_CONN_OSSPULSE_TRINO"].startswith(
+            f"trino://etl:etl-secret@trino:{s.trino_port}/lake?"
+        )
         assert env["AIRFLOW_CONN_OSSPULSE_SPARK"] == "spark://spark-master:7077?deploy-mode=client"
         assert env["AIRFLOW_HOME"] == "/var/lib/osspulse/airflow"
         assert env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"] == "/var/lib/osspulse/airflow/logs"

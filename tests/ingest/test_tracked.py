@@ -52,6 +52,9 @@ def test_round_trip_and_extra_keys():
         ("repos:\n", "line 1: `repos` is empty"),
         ("repos: [a/b]\nrepos: [c/d]\n", "line 2: `repos` appears twice"),
         ("packages: [ok, 'bad name!']\n", "packages[1] 'bad name!' is not a valid name"),
+        # path segments, not names: `owner/..` would reach another API path
+        ("repos: [a/b, a/..]\n", "repos[1] 'a/..' is not a valid name"),
+        ("repos: [a/.]\n", "repos[0] 'a/.' is not a valid name"),
     ],
 )
 def test_mistakes_name_the_line_and_the_problem(text, message):

@@ -37,3 +37,13 @@ def test_an_expired_acceptance_no_longer_counts(tmp_path, monkeypatch):
     monkeypatch.setattr(audit, "ACCEPTED", accepted)
     assert audit.accepted(date(2026, 1, 31)) != {}
     assert audit.accepted(date(2026, 2, 1)) == {}
+
+
+def test_an_audit_that_looked_up_nothing_fails_unless_the_machine_is_declared_offline(capsys):
+    assert audit.exit_code(bad=0, total=227, skipped=10, is_offline=False) == 0
+    assert audit.exit_code(bad=1, total=227, skipped=10, is_offline=True) == 1
+    assert audit.exit_code(bad=0, total=227, skipped=227, is_offline=False) == 1
+    assert "none of the 227 locked packages could be audited" in capsys.readouterr().err
+    assert audit.exit_code(bad=0, total=0, skipped=0, is_offline=False) == 1  # an empty report proves nothing
+    assert audit.exit_code(bad=0, total=227, skipped=227, is_offline=True) == 0
+    assert "OFFLINE (OSSPULSE_AUDIT_OFFLINE=true)" in capsys.readouterr().err

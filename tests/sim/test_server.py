@@ -277,3 +277,16 @@ def test_stack_restarts_a_simulator_that_serves_another_dataset(data: Path, tmp_
         moved = FakeApi(Settings(fake_api_port=port, fake_api_data=str(other)))
         assert same.outdated() is None
         assert moved.outdated() == f"it serves {data.resolve()}, the settings name {other.resolve()}"
+
+
+def test_dot_segments_never_reach_the_dataset(data):
+    """`GET /repos/../..` once served `<dataset>/github/../repo.json`: '.' and '..' are refused as names."""
+    (data / "github" / "repo.json").write_text('{"full_name": "outside/the-dataset"}')
+    (data / "repo.json").write_text('{"full_name": "outside/the-dataset"}')
+    sim = Simulator(data)
+    dotted = ("/repos/../..", "/repos/acme/..", "/repos/acme/.", "/repos/%2e%2e/%2E%2E", "/pypi/../json")
+    for target in dotted:
+        resp, _ = get(sim, target)
+        assert resp.status == 400, target
+        assert "outside" not in resp.body.decode(), target
+    assert get(sim, "/repos/acme/empty")[0].status == 200  # real names still answer

@@ -73,3 +73,47 @@ def test_log_filter_masks_secret_values():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "token=%s ok", ("ghp_abcdefghijklmnop",), None)
     RedactSecrets(["ghp_abcdefghijklmnop"]).filter(record)
     assert record.getMessage() == "token=*** ok"
+
+
+AWKWARD = "p a's\\s@w#rd/:%?"
+
+
+def test_credentials_are_quoted_in_every_connection_string():
+    """A space, quote, backslash, @, #, / or % in a password must reach libpq and SQLAlchemy intact."""
+    from psycopg.conninfo import conninfo_to_dict
+    from sqlalchemy.engine import make_url
+
+    s = Settings(_env_file=None, pg_password=AWKWARD, pg_user="os spulse@x")
+    parsed = conninfo_to_dict(s.pg_dsn("iceberg_catalog"))
+    assert parsed["password"] == AWKWARD and parsed["user"] == "os spulse@x"
+    assert parsed["dbname"] == "iceberg_catalog" and parsed["host"] == s.pg_host
+    url = make_url(s.pg_sqlalchemy_url("iceberg_catalog"))  # PyIceberg's SqlCatalog
+    assert (url.username, url.password, url.host, url.database) == (
+        "os spulse@x",
+        AWKWARD,
+        s.pg_host,
+        "iceberg_catalog",
+    )
+    from osspulse.stack.configs import airflow_env
+
+    env = airflow_env(s, airflow_home=Path("/st/airflow"))
+    assert make_url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]).password == AWKWARD
+
+
+def test_each_exposure_binds_where_its_setting_says():
+    from osspulse.stack import services
+
+    shared = Settings(_env_file=None, dashboard_bind_host="0.0.0.0")
+    by_name = {svc.name: svc for svc in services.all_services(shared)}
+    streamlit = by_name["streamlit"].command()
+    assert streamlit[streamlit.index("--server.address") + 1] == "0.0.0.0"
+    assert shared.dashboard_url == f"http://127.0.0.1:{shared.streamlit_port}"  # reached locally on loopback
+    # everything else stays on loopback
+    assert "node.bind-ip=127.0.0.1" in services.configs.trino_config_properties(
+        shared, data_dir=Path("/d"), etc_dir=Path("/e"), plugin_dir=Path("/p")
+    )
+    assert f"127.0.0.1:{shared.minio_port}" in by_name["minio"].command()
+    assert "listen_addresses=127.0.0.1" in by_name["postgres"].command()
+    api = by_name["airflow-api-server"].command()
+    assert api[api.index("--host") + 1] == "127.0.0.1"
+    assert {svc.bind_host for name, svc in by_name.items() if name != "streamlit"} == {"127.0.0.1"}

@@ -89,7 +89,7 @@ def test_osspulse_sql_runs_as_the_read_only_analyst(demo_pipeline):
 
 def test_docs_site_answers_and_documents_every_gold_column(demo_pipeline):
     s = demo_pipeline.settings
-    base = f"http://{s.bind_host}:{s.docs_port}"
+    base = s.docs_url
     with urllib.request.urlopen(f"{base}/index.html", timeout=10) as resp:  # noqa: S310 - local site
         assert resp.status == 200 and b"dbt" in resp.read(5000).lower()
     with urllib.request.urlopen(f"{base}/manifest.json", timeout=30) as resp:  # noqa: S310

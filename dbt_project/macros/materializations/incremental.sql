@@ -17,6 +17,8 @@
     `update_changed_only` (optional): a matched row is only rewritten when one of its columns (other
     than the key and transformed_at) changed, so transformed_at says when the row last changed. Models
     that recompute all their rows every run use it to give downstream models a change feed.
+    `merge_scope(...)` in the model's SQL (macros/incremental.sql) narrows the MERGE to the partitions
+    and row groups of the target the run changes.
     Schema changes need --full-refresh.
 -#}
 {% materialization incremental, adapter='trino', supported_languages=['sql'] -%}
@@ -56,6 +58,7 @@
     {%- else -%}
         {%- set columns = adapter.get_columns_in_relation(target_relation) | map(attribute='name') | list -%}
         {%- set deleted = 'coalesce(' ~ delete_when ~ ', false)' if delete_when else 'false' -%}
+        {%- set scope = modules.re.search('/\\* merge_scope: (.*?) \\*/', compiled_code, modules.re.DOTALL) -%}
         {%- call statement('main') -%}
             merge into {{ target_relation }} as dbt_internal_dest
             using (
@@ -67,6 +70,9 @@
             on {% for key in keys -%}
                 dbt_internal_source.{{ key }} = dbt_internal_dest.{{ key }}{{ ' and ' if not loop.last }}
             {%- endfor %}
+            {%- if scope %}
+                and {{ scope.group(1) }}
+            {%- endif %}
             {%- if delete_when %}
             when matched and dbt_internal_source.dbt_internal_deleted then delete
             {%- endif %}

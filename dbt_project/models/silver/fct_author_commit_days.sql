@@ -36,6 +36,7 @@ commits as (
     {%- if is_incremental() %}
     -- the ranges reach bronze's partitions and row groups through the view
     where {{ in_periods('authored_on', changed_days) }}
+    {{ merge_scope(in_periods('dbt_internal_dest.authored_on', changed_days)) }}
     {%- endif %}
 
 ),

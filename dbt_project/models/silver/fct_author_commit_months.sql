@@ -4,6 +4,7 @@
         incremental_strategy='merge',
         unique_key=['repo_id', 'identity_key', 'month'],
         delete_when='commits = 0 and merge_commits = 0',
+        properties={'partitioning': "ARRAY['year(month)']", 'sorted_by': "ARRAY['month']"},
     )
 }}
 
@@ -28,6 +29,7 @@ author_days as (
     select * from {{ ref('fct_author_commit_days') }}
     {%- if is_incremental() %}
     where {{ in_periods('authored_on', changed_months, 'month') }}
+    {{ merge_scope(in_periods('dbt_internal_dest.month', changed_months, 'month')) }}
     {%- endif %}
 
 ),

@@ -21,7 +21,8 @@
     Incremental: items with a new version, and items with a new or deleted response, are rebuilt. An
     item already held whose responses only grew keeps the earlier of its stored first response and the
     new ones (responses never change author or time); an item new to the table, or one that lost a
-    response, has it recomputed from all of its responses.
+    response, has it recomputed from all of its responses. The creation days of the items rebuilt are
+    known before the build: the stored rows are read, and merged, by those days only (merge_scope).
 -#}
 
 {%- if is_incremental() %}
@@ -42,6 +43,22 @@
                 and stored.created_on = " ~ utc_date('issues.created_at') ~ ")"
     ) %}
 {%- set recompute_from = lost_responses or recompute_from %}
+    {#- the creation days of the items rebuilt: those with a new version, and those with a new or
+        deleted response (their day from the stored row; an item not stored yet comes with its version) -#}
+    {%- set responded = (
+        "select repo, issue_number as number from " ~ ref('github_issue_comments')
+        ~ " where transformed_at > " ~ since
+        ~ " union select repo, pull_number from " ~ ref('github_pull_reviews') ~ " where transformed_at > " ~ since
+        ~ " union select repo, pull_number from " ~ ref('github_pull_review_comments')
+        ~ " where transformed_at > " ~ since
+    ) %}
+    {%- set rebuilt_days = query_dates(
+        "select " ~ utc_date('created_at') ~ " from " ~ ref('github_issues') ~ " where transformed_at > " ~ since
+        ~ " union select stored.created_on from " ~ this ~ " as stored
+        inner join " ~ ref('dim_repository_names') ~ " as names on stored.repo_id = names.repo_id
+        inner join (" ~ responded ~ ") as responded
+            on responded.repo = names.repo and responded.number = stored.number"
+    ) %}
 {%- endif %}
 
 with
@@ -202,7 +219,7 @@ stored as (
     -- the stored rows of the items to rebuild, read once (items with a new version or a new response)
     select this_table.*
     from {{ this }} as this_table
-    where exists (
+    where {{ in_periods('this_table.created_on', rebuilt_days) }} and (exists (
         select 1 as found
         from changed_items
         where changed_items.repo_id = this_table.repo_id and changed_items.number = this_table.number
@@ -211,7 +228,8 @@ stored as (
         select 1 as found
         from response_changes
         where response_changes.repo_id = this_table.repo_id and response_changes.number = this_table.number
-    )
+    ))
+    {{ merge_scope(in_periods('dbt_internal_dest.created_on', rebuilt_days)) }}
 
 ),
 
@@ -343,45 +361,6 @@ candidates as (
         -- an item not recomputed needs only its new responses (the stored first response covers the rest)
         and (items.recompute or {{ "responses.transformed_at > " ~ since if is_incremental() else "true" }})
 
-    union all
-
-    -- someone else merged it: its author may not merge
-    select
-        repo_id,
-        number,
-        merged_at as responded_at,
-        'merge' as kind
-    from items
-    where
-        merged_at is not null
-        and coalesce(author_association, 'NONE') not in ('OWNER', 'MEMBER', 'COLLABORATOR')
-
-    union all
-
-    -- someone else closed it (known only when the record names who closed it)
-    select
-        repo_id,
-        number,
-        closed_at as responded_at,
-        'close' as kind
-    from items
-    where
-        closed_at is not null
-        and (closed_by_id is not null or closed_by_login is not null)
-        and coalesce(closed_by_id <> author_user_id, lower(closed_by_login) <> lower(author_login), false)
-        and not {{ is_bot('closed_by_login') }}
-
-    union all
-
-    -- the stored first response of an item that is not recomputed
-    select
-        repo_id,
-        number,
-        stored_first_response as responded_at,
-        'stored' as kind
-    from items
-    where not recompute and stored_first_response is not null
-
 ),
 
 first_responses as (
@@ -421,7 +400,33 @@ final as (
         items.is_merged,
         items.closed_by_id,
         items.closed_by_login,
-        first_responses.first_response_at,
+        -- the earliest of its responses and the item's own: merged or closed by someone else, or the
+        -- stored first response of an item not recomputed
+        array_min(filter(
+            array[
+                first_responses.first_response_at,
+                case
+                    when
+                        items.merged_at is not null
+                        and coalesce(items.author_association, 'NONE') not in ('OWNER', 'MEMBER', 'COLLABORATOR')
+                        then items.merged_at
+                end,
+                case
+                    when
+                        items.closed_at is not null
+                        and (items.closed_by_id is not null or items.closed_by_login is not null)
+                        and coalesce(
+                            items.closed_by_id <> items.author_user_id,
+                            lower(items.closed_by_login) <> lower(items.author_login),
+                            false
+                        )
+                        and not {{ is_bot('items.closed_by_login') }}
+                        then items.closed_at
+                end,
+                case when not items.recompute then items.stored_first_response end
+            ],
+            responded_at -> responded_at is not null
+        )) as first_response_at,
         items.comment_count,
         items.deleted_at,
         items.load_date,

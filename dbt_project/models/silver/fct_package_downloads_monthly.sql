@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='merge',
         unique_key=['package', 'metric', 'category', 'month'],
+        properties={'partitioning': "ARRAY['year(month)']", 'sorted_by': "ARRAY['month']"},
     )
 }}
 
@@ -31,6 +32,7 @@ downloads as (
     select * from {{ ref('fct_package_downloads_daily') }}
     {%- if is_incremental() %}
     where {{ in_periods('download_date', changed_months, 'month') }}
+    {{ merge_scope(in_periods('dbt_internal_dest.month', changed_months, 'month')) }}
     {%- endif %}
 
 ),

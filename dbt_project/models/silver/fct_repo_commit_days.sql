@@ -4,6 +4,7 @@
         incremental_strategy='merge',
         unique_key=['repo_id', 'authored_on'],
         delete_when='commits = 0 and merge_commits = 0',
+        properties={'partitioning': "ARRAY['year(authored_on)']", 'sorted_by': "ARRAY['authored_on']"},
     )
 }}
 
@@ -43,6 +44,7 @@ author_days as (
     select * from {{ author_days_relation }}
     {%- if is_incremental() %}
     where {{ in_periods('authored_on', changed_days) }}
+    {{ merge_scope(in_periods('dbt_internal_dest.authored_on', changed_days)) }}
     {%- endif %}
 
 ),

@@ -4,6 +4,7 @@
         incremental_strategy='merge',
         unique_key=['repo_id', 'week'],
         delete_when='commits = 0 and merge_commits = 0',
+        properties={'partitioning': "ARRAY['year(week)']", 'sorted_by': "ARRAY['week']"},
     )
 }}
 
@@ -39,6 +40,7 @@ author_days as (
     select * from {{ author_days_relation }}
     {%- if is_incremental() %}
     where {{ in_periods('authored_on', changed_weeks, 'week') }}
+    {{ merge_scope(in_periods('dbt_internal_dest.week', changed_weeks, 'week')) }}
     {%- endif %}
 
 ),

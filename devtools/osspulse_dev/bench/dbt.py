@@ -29,7 +29,6 @@ import shutil
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -85,11 +84,12 @@ class QueryCollector:
     _thread: threading.Thread | None = None
 
     def _poll(self) -> None:
-        request = urllib.request.Request(
-            f"{self.settings.trino_url}/v1/query", headers={"X-Trino-User": self.settings.trino_etl_user}
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our Trino
-            for info in json.load(response):
+        from osspulse.lake.trino import http_session
+
+        with http_session(self.settings) as session:  # logged in as etl: dbt's queries are etl's own
+            response = session.get(f"{self.settings.trino_url}/v1/query", timeout=30)
+            response.raise_for_status()
+            for info in response.json():
                 if self.tag in (info.get("session", {}).get("clientTags") or []):
                     self.queries[info["queryId"]] = info
 

@@ -14,7 +14,7 @@ from osspulse.dashboard import charts, data, formatting, queries
 def render() -> None:
     s = data.settings()
     st.title("Data health")
-    docs = f"http://{s.bind_host}:{s.docs_port}"
+    docs = s.docs_url
     st.markdown(
         f"[dbt docs]({docs}) (models, tests, lineage; served by `osspulse docs`) · "
         f"[Airflow]({s.airflow_url}) (DAG runs, logs)"
