@@ -187,7 +187,7 @@ class Settings(BaseSettings):
     alerts_retries: int = Field(6, ge=1, description="Retries of a failed delivery (exponential backoff)")
     alerts_retry_delay_s: float = Field(30.0, gt=0, description="First retry delay of a failed delivery")
     alerts_dashboard_url: str = Field(
-        "", description="The dashboard's address in messages; empty = http://<bind_host>:<streamlit_port>"
+        "", description="The dashboard's address in alert messages; empty = the stack's dashboard"
     )
     alert_sink_smtp_port: Port = Field(8025, description="The local alert sink's SMTP port")
     alert_sink_http_port: Port = Field(8026, description="The local alert sink's webhook receiver and inbox")
@@ -301,8 +301,9 @@ class Settings(BaseSettings):
         return f"http://{self.bind_host}:{self.alert_sink_http_port}"
 
     @property
-    def dashboard_url(self) -> str:
-        return (self.alerts_dashboard_url or f"http://{self.bind_host}:{self.streamlit_port}").rstrip("/")
+    def alerts_dashboard_link(self) -> str:
+        """The dashboard's address in alert messages."""
+        return (self.alerts_dashboard_url or self.dashboard_url).rstrip("/")
 
     @property
     def bot_login_set(self) -> frozenset[str]:

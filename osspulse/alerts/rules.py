@@ -478,13 +478,14 @@ def parse_alerts(text: str, tracked: Tracked, source: str = "<memory>") -> Alert
     return parse_alerts_node(root, tracked, source)
 
 
-def _tracked_section(path: Path) -> yaml.Node | None:
+def _tracked_section(path: Path) -> tuple[yaml.Node, yaml.Node] | None:
+    """The ``alerts:`` key and value of the tracked set's file, if it has that section."""
     root = _compose(path.read_text(encoding="utf-8"), str(path))
     if not isinstance(root, yaml.MappingNode):
         return None
     for key_node, value_node in root.value:
         if isinstance(key_node, yaml.ScalarNode) and key_node.value == "alerts":
-            return value_node
+            return key_node, value_node
     return None
 
 
@@ -510,12 +511,12 @@ def load_alerts(
             raise AlertRulesError(f"{path}: no such file; create it or unset OSSPULSE_ALERT_RULES")
         if section is not None:
             raise AlertRulesError(
-                f"{tracked_path} line {section.start_mark.line + 1}: alert rules are in two places, this "
+                f"{tracked_path} line {section[0].start_mark.line + 1}: alert rules are in two places, this "
                 f"`alerts:` section and {path}; keep one"
             )
         return parse_alerts(path.read_text(encoding="utf-8"), tracked, str(path))
     if section is not None:
-        return parse_alerts_node(section, tracked, str(tracked_path))
+        return parse_alerts_node(section[1], tracked, str(tracked_path))
     return AlertConfig(source="<no alert rules>")
 
 
@@ -540,3 +541,17 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+def write_seed(config: AlertConfig, seed_dir: Path) -> Path:
+    """Write ``alert_rules.csv`` into ``seed_dir`` (atomically; untouched when unchanged)."""
+    import os
+
+    seed_dir.mkdir(parents=True, exist_ok=True)
+    path = seed_dir / SEED
+    text = seed_csv(config)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        tmp = path.with_name(f".{SEED}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    return path

@@ -168,7 +168,9 @@ class _SmtpHandler:
         self.inbox = inbox
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd
-        self.inbox.add_mail(envelope.original_content or envelope.content, envelope.mail_from, envelope.rcpt_tos)
+        self.inbox.add_mail(
+            envelope.original_content or envelope.content, envelope.mail_from, envelope.rcpt_tos
+        )
         return "250 Message accepted for delivery"
 
 
@@ -187,7 +189,9 @@ class AlertSink:
     def start(self) -> AlertSink:
         from aiosmtpd.controller import Controller
 
-        self._http = ThreadingHTTPServer((self.host, self._http_port), _http_handler(self.inbox, self._faults))
+        self._http = ThreadingHTTPServer(
+            (self.host, self._http_port), _http_handler(self.inbox, self._faults)
+        )
         threading.Thread(target=self._http.serve_forever, name="alert-sink-http", daemon=True).start()
         port = self._smtp_port or _free_port(self.host)
         self._controller = Controller(_SmtpHandler(self.inbox), hostname=self.host, port=port)

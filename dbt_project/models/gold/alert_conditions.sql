@@ -92,7 +92,7 @@ scoped_projects as (
     from rules
     inner join projects
         on
-            (rules.scope_type = 'project' and projects.project = rules.scope)
+            (rules.scope_type = 'project' and rules.scope = projects.project)
             or (rules.scope_type = 'group' and contains(projects.group_names, rules.scope))
 
 ),
@@ -108,7 +108,7 @@ rule_repositories as (
     cross join repositories
     where rules.scope_type = 'all'
 
-    union
+    union distinct
 
     select
         scoped_projects.rule,
@@ -140,7 +140,7 @@ rule_packages as (
     cross join package_as_of
     where rules.scope_type = 'all'
 
-    union
+    union distinct
 
     select
         scoped_projects.rule,
@@ -164,7 +164,7 @@ new_github_releases as (
         github_releases.tag_name as event_key,
         github_releases.published_on as period_start,
         'day' as period_grain,
-        cast(date_diff('day', github_releases.published_on, rule_repositories.as_of_date) as double) as value,
+        cast(date_diff('day', github_releases.published_on, rule_repositories.as_of_date) as double) as observed_value,
         cast(rules.days as double) as threshold,
         github_releases.tag_name || case when github_releases.is_prerelease then ' (pre-release)' else '' end
             as detail
@@ -192,7 +192,7 @@ new_package_releases as (
         package_releases.version as event_key,
         package_releases.uploaded_on as period_start,
         'day' as period_grain,
-        cast(date_diff('day', package_releases.uploaded_on, rule_packages.as_of_date) as double) as value,
+        cast(date_diff('day', package_releases.uploaded_on, rule_packages.as_of_date) as double) as observed_value,
         cast(rules.days as double) as threshold,
         package_releases.version || case when package_releases.is_prerelease then ' (pre-release)' else '' end
             as detail
@@ -233,7 +233,7 @@ downloads_changes as (
         cast(downloads_weekly.week as varchar) as event_key,
         downloads_weekly.week as period_start,
         'week' as period_grain,
-        downloads_weekly.downloads_wow_pct_change as value,
+        downloads_weekly.downloads_wow_pct_change as observed_value,
         rules.threshold,
         rules.direction as detail
     from rules
@@ -310,7 +310,7 @@ unanswered as (
         1 - case rules.days
             when 1 then items.responded_within_1d_share
             else items.responded_within_7d_share
-        end as value,
+        end as observed_value,
         rules.threshold,
         items.items || ' opened: ' || cast(items.opened as varchar) as detail
     from rules
@@ -352,7 +352,7 @@ low_absence_factors as (
         '' as event_key,
         absence.month as period_start,
         'month' as period_grain,
-        cast(absence.contributor_absence_factor as double) as value,
+        cast(absence.contributor_absence_factor as double) as observed_value,
         rules.threshold,
         cast(absence.authors_trailing_12m as varchar) || ' authors in 12 months' as detail
     from rules
@@ -393,7 +393,7 @@ python_shares as (
         python_versions.python_minor as event_key,
         python_versions.month as period_start,
         'month' as period_grain,
-        python_versions.share_of_known as value,
+        python_versions.share_of_known as observed_value,
         rules.threshold,
         'Python ' || python_versions.python_minor || ' ' || rules.direction as detail
     from rules
@@ -453,7 +453,7 @@ star_spikes as (
         cast(weekly_stars.week as varchar) as event_key,
         weekly_stars.week as period_start,
         'week' as period_grain,
-        cast(weekly_stars.stars_gained as double) as value,
+        cast(weekly_stars.stars_gained as double) as observed_value,
         rules.threshold,
         cast(null as varchar) as detail
     from rules
@@ -500,7 +500,7 @@ stale_sources as (
         '' as event_key,
         cast(min(last_loaded_at) at time zone 'UTC' as date) as period_start,
         'day' as period_grain,
-        max(hours_since_load) / 24 as value,
+        max(hours_since_load) / 24 as observed_value,
         max(threshold) as threshold,
         array_join(array_sort(array_agg(entity)), ', ') as detail
     from stale_entities
@@ -539,7 +539,7 @@ final as (
         coalesce(conditions.event_key, '') as event_key,
         conditions.period_start,
         conditions.period_grain,
-        conditions.value,
+        conditions.observed_value,
         conditions.threshold,
         conditions.detail
     from conditions
