@@ -181,3 +181,22 @@ def replace_rows(
     condition = EqualTo(where[0], where[1]) if where else AlwaysTrue()
     iceberg_table.overwrite(data, overwrite_filter=condition)
     return data.num_rows
+
+
+def append_rows(s: Settings, table: OpsTable, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Append ``rows`` to ``table`` in one Iceberg commit (the alert delivery ledger: rows only grow)."""
+    import pyarrow as pa
+
+    from osspulse.lake.catalog import load_catalog
+
+    rows = list(rows)
+    if not rows:
+        return 0
+    catalog = load_catalog(s)
+    ensure_tables(catalog)
+    iceberg_table = catalog.load_table(f"{NAMESPACE}.{table.name}")
+    schema = table.arrow_schema()
+    iceberg_table.append(
+        pa.Table.from_pylist([{n: r.get(n) for n in schema.names} for r in rows], schema=schema)
+    )
+    return len(rows)

@@ -148,7 +148,8 @@ def _error(text: str) -> str:
             "group 'nope'",
         ),
         (
-            "rules:\n  - name: a\n    kind: downloads_change\n    threshold_pct: 20\n    group: github-only\n",
+            "rules:\n  - name: a\n    kind: downloads_change\n    threshold_pct: 20\n"
+            "    group: github-only\n",
             5,
             "downloads_change is about package data and group 'github-only' has none",
         ),
@@ -169,13 +170,14 @@ def _error(text: str) -> str:
             "use 1 or 7",
         ),
         (
-            "rules:\n  - name: a\n    kind: python_version_share\n    threshold_pct: 5\n    python_version: 3.1x\n",
+            "rules:\n  - name: a\n    kind: python_version_share\n    threshold_pct: 5\n"
+            "    python_version: 3.1x\n",
             5,
             "3.13",
         ),
         (
-            "rules:\n  - name: a\n    kind: absence_factor\n    at_most: 1\n  - name: a\n    kind: absence_factor\n"
-            "    at_most: 2\n",
+            "rules:\n  - name: a\n    kind: absence_factor\n    at_most: 1\n"
+            "  - name: a\n    kind: absence_factor\n    at_most: 2\n",
             5,
             "used twice (first on line 2)",
         ),
