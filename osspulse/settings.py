@@ -174,7 +174,7 @@ class Settings(BaseSettings):
     alert_rules: str = Field(
         "", description="Alert rule file; empty = alerts.yml beside the tracked set, or its alerts: section"
     )
-    smtp_host: str = Field("", description="SMTP server of alert e-mails; empty = the stack's alert sink")
+    smtp_host: str = Field("", description="SMTP server of alert e-mails; empty = a local alert sink")
     smtp_port: Port = 587
     smtp_user: str = ""
     smtp_password: SecretStr = SecretStr("")
@@ -182,10 +182,8 @@ class Settings(BaseSettings):
     smtp_ssl: bool = Field(False, description="TLS from the start (port 465)")
     alerts_mail_from: str = "OSS Pulse <osspulse-alerts@localhost>"
     alerts_webhook_url: SecretStr = Field(
-        SecretStr(""), description="Slack-compatible incoming webhook; empty = the stack's alert sink"
+        SecretStr(""), description="Slack-compatible incoming webhook; empty = a local alert sink"
     )
-    alerts_retries: int = Field(6, ge=1, description="Retries of a failed delivery (exponential backoff)")
-    alerts_retry_delay_s: float = Field(30.0, gt=0, description="First retry delay of a failed delivery")
     alerts_dashboard_url: str = Field(
         "", description="The dashboard's address in alert messages; empty = the stack's dashboard"
     )
@@ -293,7 +291,8 @@ class Settings(BaseSettings):
 
     @property
     def uses_alert_sink(self) -> bool:
-        """Alerts go (at least partly) to the stack's local alert sink: no SMTP server or no webhook set."""
+        """Alerts go (at least partly) to a local alert sink (``osspulse alert-sink serve``, as the demo
+        runs it): no SMTP server or no webhook set."""
         return not self.smtp_host or not self.alerts_webhook_url.get_secret_value()
 
     @property

@@ -262,3 +262,25 @@ def ensure_dbt_manifest(s: Settings) -> bool:
     log.info("dbt parse: the manifest of transform_dbt is missing or older than the project")
     run_dbt(s, ["parse"], DbtTarget(), capture=True, check=True)
     return True
+
+
+def deliver_alerts(run_id: str) -> dict[str, int]:
+    """The ``deliver_alerts`` task: send the new alert events; fail (to be retried) if any send failed."""
+    from osspulse.alerts.delivery import deliver_events
+    from osspulse.alerts.rules import alerts_from_settings
+
+    s = current_settings()
+    report = deliver_events(s, alerts_from_settings(s), run_id)
+    report.raise_for_failures()
+    return report.sent
+
+
+def deliver_weekly_digest(run_after: Any, run_id: str) -> dict[str, int]:
+    """The ``alert_digest`` task: the digest of the ISO week before ``run_after`` (a Monday, UTC)."""
+    from osspulse.alerts.delivery import deliver_digest, digest_week
+    from osspulse.alerts.rules import alerts_from_settings
+
+    s = current_settings()
+    report = deliver_digest(s, alerts_from_settings(s), digest_week(run_after), run_id)
+    report.raise_for_failures()
+    return report.sent
