@@ -38,6 +38,13 @@ def _described(frame: pd.DataFrame, base: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["first seen", "alert", "event", "rule", "resolved", "chart"])
 
 
+def _md(text: str) -> str:
+    """Data as literal text in Markdown (no formatting, links or HTML)."""
+    for ch in "\\`*_{}[]<>()#+-.!|~$":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
 def render() -> None:
     st.title("Alerts")
     st.caption(
@@ -60,11 +67,12 @@ def render() -> None:
     if opened.empty:
         st.info("No open alert. Rules live in alerts.yml beside the tracked set (docs/alerts.md).")
     else:
-        st.dataframe(
-            _described(opened, base),
-            hide_index=True,
-            column_config={"chart": st.column_config.LinkColumn("chart", display_text="open the charts")},
-        )
+        lines = [
+            f"- **{row['alert']}** ({_md(row['rule'])}): {_md(row['event'])} -- first seen {row['first seen']} · "
+            f"[open the charts]({row['chart']})"
+            for row in _described(opened, base).to_dict("records")
+        ]
+        st.markdown("\n".join(lines))
         charts.download(opened, key="alerts-open", file_name="alerts-open")
     st.subheader(f"Last {RECENT_DAYS} days")
     if recent.empty:
