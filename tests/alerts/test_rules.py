@@ -265,3 +265,19 @@ def test_the_shipped_rule_file_is_valid() -> None:
         "stars_gained",
         "data_stale",
     }
+
+
+def test_the_cli_check_names_the_line_of_a_mistake(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    bad = tmp_path / "alerts.yml"
+    bad.write_text("rules:\n  - name: x\n    kind: stars_gained\n    more_than: many\n")
+    env = {**os.environ, "OSSPULSE_ALERT_RULES": str(bad)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "osspulse.cli", "alerts", "check"], env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 1
+    assert f"{bad} line 4: rule 'x': more_than must be a whole number, not 'many'" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -68,8 +68,8 @@ def render() -> None:
         st.info("No open alert. Rules live in alerts.yml beside the tracked set (docs/alerts.md).")
     else:
         lines = [
-            f"- **{row['alert']}** ({_md(row['rule'])}): {_md(row['event'])} -- first seen {row['first seen']} · "
-            f"[open the charts]({row['chart']})"
+            f"- **{row['alert']}** ({_md(row['rule'])}): {_md(row['event'])} -- first seen "
+            f"{row['first seen']} · [open the charts]({row['chart']})"
             for row in _described(opened, base).to_dict("records")
         ]
         st.markdown("\n".join(lines))
