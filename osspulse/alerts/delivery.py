@@ -143,16 +143,24 @@ def record(s: Settings, rows: list[dict[str, Any]]) -> None:
 
 
 def deliver_events(
-    s: Settings, config: AlertConfig, run_id: str, *, now: datetime | None = None
+    s: Settings,
+    config: AlertConfig,
+    run_id: str,
+    *,
+    now: datetime | None = None,
+    events: Sequence[Event] | None = None,
 ) -> DeliveryReport:
-    """Send every recipient the events not yet delivered to it; record each success."""
+    """Send every recipient the events not yet delivered to it; record each success. ``events``: these
+    instead of gold's events of the last ``LOOKBACK`` (tests)."""
     now = now or datetime.now(UTC)
     report = DeliveryReport()
     if not config.recipients or not config.rules:
         log.info("no alert recipients or rules (%s): nothing to deliver", config.source)
         return report
     delivered = {(r["recipient"], r["event_id"]) for r in read_delivered(s, "event")}
-    pending = plan(config, read_events(s, now - LOOKBACK), delivered)
+    if events is None:
+        events = read_events(s, now - LOOKBACK)
+    pending = plan(config, events, delivered)
     if not pending:
         log.info("no new alert events: nothing sent")
     for name, events in pending.items():
