@@ -128,6 +128,12 @@ def read_events(s: Settings, since: datetime, until: datetime | None = None) -> 
 
 
 def read_delivered(s: Settings, message: str) -> list[dict[str, Any]]:
+    """The ledger's rows of ``message`` (event | digest); creates the ledger table if a stack started
+    before it existed lacks it."""
+    from osspulse.lake import ops
+    from osspulse.lake.catalog import load_catalog
+
+    ops.ensure_tables(load_catalog(s))
     return _query(
         s,
         f"select recipient, event_id, digest_week from {s.catalog_name}.ops.alert_deliveries "  # noqa: S608
