@@ -195,7 +195,7 @@ def banner(s: Settings, summary: dict[str, Any]) -> str:
     if alerts is not None:
         lines += [
             "",
-            f"Alerts delivered (local alert sink, {s.state_dir / 'alert-sink'}; the dashboard's Alerts page):",
+            f"Alerts delivered (local alert sink, {s.state_dir / 'alert-sink'}; and the Alerts page):",
         ]
         lines += [f"  {m['kind']:<8} {m['to']}: {m['subject']}" for m in alerts] or ["  none"]
     return "\n".join(lines)
