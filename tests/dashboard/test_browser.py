@@ -379,7 +379,8 @@ def test_alerts(page, dashboard_url, gold, dashboard_artifacts):
     open_page(page, dashboard_url, "alerts")
     assert page.get_by_role("heading", name="Alerts").first.is_visible()
     opened = gold.rows(
-        "select rule, subject from lake.gold.alert_events where resolved_at is null order by first_seen desc, rule, subject"
+        "select rule, subject from lake.gold.alert_events where resolved_at is null "
+        "order by first_seen desc, rule, subject"
     )
     assert metric(page, "Open alerts") == str(len(opened))
     if opened:
