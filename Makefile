@@ -76,10 +76,39 @@ clean: ## stop the stack and delete its state (keeps the download cache)
 	-@$(OSSPULSE) stack down
 	rm -rf .osspulse artifacts
 
+.PHONY: images
+images: ## build the Docker images (a local Debian base when no registry serves one; docs/docker.md)
+	@$(OSSPULSE) images build
+
+.PHONY: bench-images
+bench-images: ## image build time cold (deletes BuildKit's cache) and after a one-line code change; sizes
+	@$(OSSPULSE) images bench
+
+COMPOSE := docker compose
+COMPOSE_DEMO := $(COMPOSE) -f docker-compose.yml -f docker/compose.demo.yml
+SCALE ?= --scale trino-worker=1 --scale spark-worker=1
+
+.PHONY: compose-up
+compose-up: ## start the compose deployment and wait until healthy (SCALE="--scale trino-worker=2 ...")
+	@$(COMPOSE) up -d --wait $(SCALE)
+
+.PHONY: compose-demo
+compose-demo: ## the compose deployment with the API simulator as the pipeline's sources, then one pipeline pass
+	@$(COMPOSE_DEMO) up -d --wait $(SCALE)
+	@$(OSSPULSE) compose pipeline
+
+.PHONY: compose-down
+compose-down: ## stop the compose deployment (the named volumes keep the data; `docker compose down -v` deletes it)
+	@$(COMPOSE_DEMO) down
+
 .PHONY: compose-config
 compose-config: ## check docker-compose.yml with your .env (docker compose config; docs/docker.md)
-	@docker compose version >/dev/null 2>&1 || { echo "no 'docker compose': docker/build-compose-plugin.sh builds the plugin"; exit 1; }
+	@docker compose version >/dev/null 2>&1 || { echo "no 'docker compose': docker/build-docker-plugins.sh builds the plugin"; exit 1; }
 	@docker compose config --quiet && echo "docker-compose.yml: valid with .env"
+
+.PHONY: test-compose
+test-compose: setup images ## the demo through Airflow on compose (2 Spark + 2 Trino workers); gold must equal the native run's
+	@$(PYTEST) -v -m compose --timeout=5400 --junitxml=artifacts/junit-compose.xml tests/deploy
 
 .PHONY: bench-dbt
 bench-dbt: ## dbt full refresh vs incremental after one new day, 20 repos x 1 year and 50 repos x 5 years (wall, rows read, per model)
@@ -88,6 +117,10 @@ bench-dbt: ## dbt full refresh vs incremental after one new day, 20 repos x 1 ye
 .PHONY: bench-e2e
 bench-e2e: ## trigger -> fresh gold through Airflow per stage, backfill and one incremental day; peak stack RSS
 	@$(BIN)/python -m osspulse_dev.bench.e2e
+
+.PHONY: bench-scaling
+bench-scaling: ## one daily run for 1, 10 and 100 tracked repositories through Airflow: requests, rows, wall per stage
+	@$(BIN)/python -m osspulse_dev.bench.scaling
 
 .PHONY: test-faults
 test-faults: ## only the fault suite (API, process and data faults; gold must equal a clean run)

@@ -21,6 +21,7 @@ log = logging.getLogger("osspulse")
 COMMAND_MODULES: tuple[str, ...] = (
     "osspulse.load.cli",
     "osspulse.deploy.compose",
+    "osspulse.deploy.images",
     "osspulse.ingest.cli",
     "osspulse.workbench.sql",
     "osspulse.workbench.docs",

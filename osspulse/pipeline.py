@@ -113,14 +113,15 @@ def reset_pipeline_data(s: Settings, *, force: bool = False) -> None:
             cur.fetchall()
 
 
-def gold_counts(s: Settings) -> dict[str, int]:
+def gold_counts(s: Settings, prefix: str = "") -> dict[str, int]:
+    """Rows of every gold table (of the dbt schemas named ``<prefix>gold``: tests' private copies)."""
     from osspulse.lake.trino import trino_connection
 
     counts = {}
     with trino_connection(s) as conn:
         cur = conn.cursor()
         for table in GOLD_TABLES:
-            cur.execute(f"select count(*) from {s.catalog_name}.gold.{table}")  # noqa: S608
+            cur.execute(f"select count(*) from {s.catalog_name}.{prefix}gold.{table}")  # noqa: S608
             counts[table] = cur.fetchone()[0]
     return counts
 
@@ -137,36 +138,38 @@ def staging_counts(s: Settings) -> dict[str, int]:
     return counts
 
 
-def raw_counts(s: Settings) -> dict[str, int]:
+def raw_counts(s: Settings, namespace: str = "raw") -> dict[str, int]:
+    """Rows of every raw entity table (0 for one never loaded)."""
     from osspulse.lake.trino import trino_connection
 
     counts = {}
     with trino_connection(s) as conn:
         cur = conn.cursor()
         cur.execute(
-            f"select table_name from {s.catalog_name}.information_schema.tables where table_schema = 'raw'"
+            f"select table_name from {s.catalog_name}.information_schema.tables where table_schema = ?",
+            (namespace,),
         )
         existing = {row[0] for row in cur.fetchall()}
         for e in ENTITIES:
             if e.name not in existing:  # never loaded (e.g. an entity the ingest does not fetch yet)
                 counts[e.name] = 0
                 continue
-            cur.execute(f"select count(*) from {s.catalog_name}.raw.{e.name}")  # noqa: S608
+            cur.execute(f"select count(*) from {s.catalog_name}.{namespace}.{e.name}")  # noqa: S608
             counts[e.name] = cur.fetchone()[0]
     return counts
 
 
-def check_gold(s: Settings) -> dict[str, int]:
+def check_gold(s: Settings, prefix: str = "", raw_namespace: str = "raw") -> dict[str, int]:
     """Counts of the gold metric tables; an empty one is a failure unless it is legitimately empty:
     every raw entity it is built from (its yml's ``empty_without``) is empty too -- no issues tracked,
     repositories without releases, a repositories-only or packages-only tracked set."""
-    counts = gold_counts(s)
+    counts = gold_counts(s, prefix)
     empty = [t for t, n in counts.items() if n == 0]
     if not empty:
         return counts
     from osspulse.tracked import tracked_from_settings
 
-    raw = {**raw_counts(s), "tracked_projects": len(tracked_from_settings(s).projects)}
+    raw = {**raw_counts(s, raw_namespace), "tracked_projects": len(tracked_from_settings(s).projects)}
     models = gold_models()
     unexpected = [t for t in empty if any(raw.get(e, 0) > 0 for e in models[t].empty_without)]
     if unexpected:

@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     spark_driver_memory: str = Field("2g", pattern=r"^\d+[mgMG]$")
     spark_java_home: str = Field("", description="Java 17; empty means auto-detect")
     spark_concurrency: int = Field(2, ge=1, description="Spark jobs Airflow runs at once (the spark pool)")
+    spark_auth_secret: SecretStr = Field(
+        SecretStr("change-me"), description="Authenticates the Spark standalone cluster (Docker Compose)"
+    )
 
     # --- Airflow ------------------------------------------------------------------------------------
     airflow_port: Port = 8080

@@ -11,18 +11,17 @@ are set on the running session instead (:func:`spark_session`), before the catal
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from osspulse.install import ARTIFACTS
 from osspulse.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-JARS = (
-    "iceberg-spark-runtime-4.1_2.13-1.12.0.jar",
-    "iceberg-aws-bundle-1.12.0.jar",
-    "postgresql-42.7.14.jar",
-)
+#: the jars Spark needs: the ones ``make setup`` downloads into ``<cache>/jars`` (versions pinned there only)
+JARS = tuple(Path(a.dest).name for a in ARTIFACTS if a.dest.startswith("jars/"))
 
 
 def jar_paths(s: Settings) -> list[str]:

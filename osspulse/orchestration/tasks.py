@@ -249,21 +249,6 @@ def record_health(run_id: str) -> None:
         raise RuntimeError("; ".join(failures))
 
 
-def ensure_dbt_manifest(s: Settings) -> bool:
-    """``dbt parse`` when the manifest cosmos renders ``transform_dbt`` from is missing or stale."""
-    from osspulse.transform.dbt import PROJECT_DIR, DbtTarget, prepare, run_dbt
-
-    manifest = PROJECT_DIR / "target" / "manifest.json"
-    prepare(s, DbtTarget())
-    sources = [PROJECT_DIR / "dbt_project.yml", *PROJECT_DIR.glob("*/**/*.*")]
-    newest = max(p.stat().st_mtime for p in sources if p.is_file() and "target" not in p.parts)
-    if manifest.exists() and manifest.stat().st_mtime >= newest:
-        return False
-    log.info("dbt parse: the manifest of transform_dbt is missing or older than the project")
-    run_dbt(s, ["parse"], DbtTarget(), capture=True, check=True)
-    return True
-
-
 def deliver_alerts(run_id: str) -> dict[str, int]:
     """The ``deliver_alerts`` task: send the new alert events; fail (to be retried) if any send failed."""
     from osspulse.alerts.delivery import deliver_events

@@ -19,6 +19,8 @@ TRINO_ROLES = ("single", "coordinator", "worker")
 TRINO_INTERNAL_HTTP_PORT = 8080
 #: the password file of the coordinator, beside its ``password-authenticator.properties``
 TRINO_PASSWORD_FILE = "password.db"
+#: Trino's file-based access control rules (native and compose)
+TRINO_RULES = Path(__file__).parent / "trino" / "rules.json"
 
 
 def trino_config_properties(

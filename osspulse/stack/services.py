@@ -22,7 +22,6 @@ from osspulse.stack.process import PidFile, StackError
 log = logging.getLogger(__name__)
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-TRINO_RULES = Path(__file__).parent / "trino" / "rules.json"
 
 
 def http_ok(url: str, timeout: float = 2.0, *, context: ssl.SSLContext | None = None) -> tuple[bool, str]:
@@ -293,7 +292,7 @@ class Trino(Service):
                 plugin_dir=install / "plugin",
                 tls_dir=s.trino_tls_dir,
             ),
-            "access-control.properties": configs.trino_access_control_properties(TRINO_RULES),
+            "access-control.properties": configs.trino_access_control_properties(configs.TRINO_RULES),
             "password-authenticator.properties": security.trino_password_authenticator_properties(
                 password_file
             ),
@@ -341,8 +340,9 @@ class Trino(Service):
             return False, "unreadable /v1/info"
         if starting:
             return False, "starting"
-        # "not starting" comes a few seconds before the node can run a query ("No nodes available")
-        error = self.query_error("select 1")
+        # "not starting" comes a few seconds before a node is registered to run a query's splits ("No
+        # nodes available"; `select 1` runs on the coordinator without one): divide by the active nodes
+        error = self.query_error("select 1 / count(*) from system.runtime.nodes where state = 'active'")
         return error is None, "active" if error is None else f"active, but a query fails: {error}"
 
     def query_error(self, sql: str, timeout: float = 10.0) -> str | None:
@@ -443,7 +443,7 @@ class Airflow(Service):
                 "Fernet key rotated: the keys after the first in OSSPULSE_AIRFLOW_FERNET_KEY are no longer"
                 " used"
             )
-        from osspulse.orchestration.tasks import ensure_dbt_manifest
+        from osspulse.transform.dbt import ensure_dbt_manifest
 
         ensure_dbt_manifest(self.settings)  # transform_dbt is rendered from it
         pools = json.dumps(self.pools(), sort_keys=True, indent=2)

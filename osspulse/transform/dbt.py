@@ -175,3 +175,16 @@ def run_dbt(
         tail = "\n".join(result.output.splitlines()[-40:])
         raise RuntimeError(f"`dbt {' '.join(args)}` failed with exit code {result.returncode}:\n{tail}")
     return result
+
+
+def ensure_dbt_manifest(s: Settings) -> bool:
+    """``dbt parse`` when the manifest cosmos renders ``transform_dbt`` from is missing or stale."""
+    manifest = PROJECT_DIR / "target" / "manifest.json"
+    prepare(s, DbtTarget())
+    sources = [PROJECT_DIR / "dbt_project.yml", *PROJECT_DIR.glob("*/**/*.*")]
+    newest = max(p.stat().st_mtime for p in sources if p.is_file() and "target" not in p.parts)
+    if manifest.exists() and manifest.stat().st_mtime >= newest:
+        return False
+    log.info("dbt parse: the manifest of transform_dbt is missing or older than the project")
+    run_dbt(s, ["parse"], DbtTarget(), capture=True, check=True)
+    return True

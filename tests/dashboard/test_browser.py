@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from osspulse.dashboard.comparison import BY_KEY
 from osspulse.lake.trino import trino_connection
 from osspulse_dev import browser_harness as harness
 from tests.dashboard.test_queries import EVIL
@@ -347,7 +348,7 @@ def test_compare_a_group_side_by_side(page, dashboard_url, gold, date_range, das
     series = download_csv(page, "compare-all")
     peaks: dict[tuple[str, str], float] = {}
     for r in series:
-        if r["measure"] != "downloads_mom_pct_change" and r["plotted"]:
+        if not BY_KEY[r["measure"]].percent and r["plotted"]:  # shares and % changes are drawn as they are
             key = (r["subject"], r["measure"])
             peaks[key] = max(peaks.get(key, 0.0), abs(float(r["plotted"])))
     assert peaks and all(p in (0.0, 100.0) for p in peaks.values())

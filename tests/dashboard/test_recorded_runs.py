@@ -79,7 +79,10 @@ def recorded_schema(gold_stack, monkeypatch, tmp_path):
     run_dbt(stack, ["run", "--select", *DATA_HEALTH_MODELS], target, capture=True, check=True)
     _execute(stack, [f"create table lake.{gold}.{t} as select * from lake.gold.{t}" for t in COPIED])
     monkeypatch.setenv("OSSPULSE_DASHBOARD_SCHEMA", gold)
+    # the dashboard logs in as the etl role here (the dashboard role may read gold only): its user and
+    # password, since the role's password is looked up by user name
     monkeypatch.setenv("OSSPULSE_TRINO_DASHBOARD_USER", stack.trino_etl_user)
+    monkeypatch.setenv("OSSPULSE_TRINO_DASHBOARD_PASSWORD", stack.trino_etl_password.get_secret_value())
     for clear in (get_settings.cache_clear, st.cache_data.clear, st.cache_resource.clear):
         clear()
     yield ops

@@ -24,6 +24,7 @@ from osspulse.settings import REPO_ROOT, Settings
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 EXTERNAL_FILE = REPO_ROOT / "docker" / "compose.external.yml"
+DEMO_FILE = REPO_ROOT / "docker" / "compose.demo.yml"
 TEMPLATE = REPO_ROOT / ".env.template"
 SCHEMA = Path(__file__).with_name("compose-spec.json")
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
+from pydantic import SecretStr
 
 import osspulse
 from osspulse import install
@@ -16,7 +17,15 @@ from osspulse.settings import Settings
 from osspulse.stack import configs, services
 from tests.deploy import composefile as cf
 
-SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|ACCESS_KEY|_USER$")
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|ACCESS_KEY|FERNET_KEY")
+#: secrets a deployment may leave empty (the GitHub token: 60 requests an hour without one)
+OPTIONAL_SECRETS = {"GITHUB_TOKEN"}
+#: the images of docker-compose.yml, all built here (make images), by service
+BUILT = {
+    "postgres": ("osspulse/postgres:15", "docker/postgres/Dockerfile"),
+    "minio": (f"osspulse/minio:{install.MINIO_VERSION}", "docker/minio/Dockerfile"),
+    "trino": (f"osspulse/trino:{install.TRINO_VERSION}", "docker/trino/Dockerfile"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +46,7 @@ def test_the_file_is_valid_against_the_compose_specification(project):
     jsonschema.Draft202012Validator(cf.schema()).validate(project)
 
 
-def test_every_image_is_pinned(project):
+def test_every_image_is_pinned_and_built_here(project):
     for name, svc in services_of(project).items():
         image = svc.get("image")
         assert image, f"{name}: name the image (built ones too), so that it carries a version"
@@ -45,18 +54,31 @@ def test_every_image_is_pinned(project):
         assert repo and tag, f"{name}: {image} has no tag"
         assert "@sha256:" in image or re.search(r"\d", tag), f"{name}: {image} is not pinned to a version"
         assert tag != "latest", f"{name}: {image}"
+        assert repo.startswith("osspulse/"), f"{name}: {image} is not built by make images (no registry here)"
     images = {name: svc["image"] for name, svc in services_of(project).items()}
-    assert images["trino"] == images["trino-worker"] == f"trinodb/trino:{install.TRINO_VERSION}"
-    assert re.fullmatch(r"postgres:15\.\d+-bookworm", images["postgres"]), images["postgres"]
-    assert images["minio"] == f"osspulse/minio:{install.MINIO_VERSION}"
+    assert images["trino"] == images["trino-worker"]
+    for name, (image, dockerfile) in BUILT.items():
+        assert images[name] == image, name
+        assert services_of(project)[name]["build"] == {"context": ".", "dockerfile": dockerfile} | (
+            {"args": {"MINIO_VERSION": install.MINIO_VERSION}} if name == "minio" else {}
+        ), name
     for name in cf.app_services(project):
         assert images[name] == f"osspulse/app:{osspulse.__version__}", name
+
+
+def test_compose_builds_the_images_make_images_builds(project):
+    from osspulse.deploy import images
+
+    built = {
+        svc["image"]: svc["build"]["dockerfile"] for svc in services_of(project).values() if "build" in svc
+    }
+    assert built == {i.name: i.dockerfile.relative_to(cf.REPO_ROOT).as_posix() for i in images.IMAGES}
 
 
 def test_minio_is_built_at_the_native_stacks_version(project):
     minio = services_of(project)["minio"]
     assert minio["build"]["args"]["MINIO_VERSION"] == install.MINIO_VERSION
-    dockerfile = (cf.REPO_ROOT / minio["build"]["context"] / "Dockerfile").read_text()
+    dockerfile = (cf.REPO_ROOT / minio["build"]["dockerfile"]).read_text()
     assert f"ARG MINIO_VERSION={install.MINIO_VERSION}" in dockerfile
     assert f"{install.MINIO_MODULE}@${{MINIO_VERSION}}" in dockerfile
 
@@ -157,10 +179,14 @@ def test_no_credential_is_written_in_the_file(raw):
 
     def walk(name, env):
         for key, value in env.items():
-            if SECRET_NAME.search(key) or "PASSWORD" in key:
-                refs = cf.variables(value)
-                assert refs and value.startswith("${"), f"{name}: {key}={value!r} is not from .env"
-                for var, op, arg in refs:
+            if not SECRET_NAME.search(key):
+                continue
+            refs = cf.variables(value)
+            assert refs and value.startswith("${"), f"{name}: {key}={value!r} is not from .env"
+            for var, op, arg in refs:
+                if var in OPTIONAL_SECRETS:
+                    assert (op, arg) == (":-", ""), f"{name}: {key} defaults to nothing"
+                else:
                     assert op == ":?" and ".env" in arg, (
                         f"{name}: {key} must fail clearly when {var} is unset"
                     )
@@ -172,6 +198,55 @@ def test_no_credential_is_written_in_the_file(raw):
         env = svc.get("environment", {})
         assert isinstance(env, dict), f"{name}: environment as a mapping"
         walk(name, env)
+    assert "env_file" not in text, "every service names the settings it gets: no env_file"
+
+
+#: Airflow's own keys, which every Airflow component needs
+AIRFLOW_KEYS = (
+    "OSSPULSE_AIRFLOW_FERNET_KEY",
+    "OSSPULSE_AIRFLOW_JWT_SECRET",
+    "OSSPULSE_AIRFLOW_API_SECRET_KEY",
+)
+#: the secrets (environment variables of the containers) each service may have: nothing else
+SECRETS_OF = {
+    "postgres": {"POSTGRES_PASSWORD"},
+    "minio": {"MINIO_ROOT_PASSWORD", "MINIO_ROOT_USER"},
+    # the coordinator's password.db: the roles' bcrypt hashes
+    "config-init": {
+        "OSSPULSE_TRINO_ETL_PASSWORD", "OSSPULSE_TRINO_ANALYST_PASSWORD", "OSSPULSE_TRINO_DASHBOARD_PASSWORD",
+    },
+    "db-init": {"OSSPULSE_PG_PASSWORD", "OSSPULSE_PG_READER_PASSWORD"},
+    "minio-init": {"OSSPULSE_S3_ACCESS_KEY", "OSSPULSE_S3_SECRET_KEY"},
+    "airflow-init": {"OSSPULSE_PG_PASSWORD", *AIRFLOW_KEYS},
+    "trino": {
+        "OSSPULSE_PG_PASSWORD", "OSSPULSE_PG_READER_PASSWORD",
+        "OSSPULSE_S3_ACCESS_KEY", "OSSPULSE_S3_SECRET_KEY", "OSSPULSE_TRINO_SHARED_SECRET",
+    },
+    "spark-master": {"OSSPULSE_SPARK_AUTH_SECRET"},
+    "spark-worker": {"OSSPULSE_SPARK_AUTH_SECRET"},
+    "airflow-api-server": {"OSSPULSE_PG_PASSWORD", "OSSPULSE_AIRFLOW_ADMIN_PASSWORD", *AIRFLOW_KEYS},
+    "airflow-scheduler": {
+        "OSSPULSE_PG_PASSWORD", "OSSPULSE_S3_ACCESS_KEY", "OSSPULSE_S3_SECRET_KEY",
+        "OSSPULSE_AIRFLOW_ADMIN_PASSWORD", "OSSPULSE_SPARK_AUTH_SECRET", "GITHUB_TOKEN",
+        "OSSPULSE_TRINO_ETL_PASSWORD", *AIRFLOW_KEYS,
+    },
+    "airflow-dag-processor": {"OSSPULSE_PG_PASSWORD", *AIRFLOW_KEYS},
+    "airflow-triggerer": {"OSSPULSE_PG_PASSWORD", *AIRFLOW_KEYS},
+    # the dashboard logs in to Trino as `dashboard` (reads gold only)
+    "streamlit": {"OSSPULSE_TRINO_DASHBOARD_PASSWORD"},
+}  # fmt: skip
+
+
+def test_each_service_gets_only_the_secrets_it_needs(raw):
+    every = services_of(raw)
+    SECRETS_OF["trino-worker"] = SECRETS_OF["trino"]
+    assert set(SECRETS_OF) == set(every)
+    for name, svc in every.items():
+        secrets = {
+            key for key, value in svc.get("environment", {}).items()
+            if SECRET_NAME.search(key) or key in ("MINIO_ROOT_USER",)
+        }  # fmt: skip
+        assert secrets == SECRETS_OF[name], name
 
 
 @pytest.mark.parametrize(
@@ -187,40 +262,45 @@ def test_a_missing_credential_stops_compose_with_a_message(variable):
 
 def test_every_variable_is_a_setting_and_every_default_is_the_settings_default(raw):
     fields = {cf.env_name(f): f for f in Settings.model_fields}
-    defaults = Settings.model_construct()  # the fields' own defaults, whatever the environment holds
-    for path in (cf.COMPOSE_FILE, cf.EXTERNAL_FILE):
+    for path in (cf.COMPOSE_FILE, cf.EXTERNAL_FILE, cf.DEMO_FILE):
         for var, op, arg in cf.variables(cf.load(path)):
             assert var in fields, f"{path.name}: ${{{var}}} is not a setting (add it to osspulse/settings.py)"
             if op in (":-", "-"):
-                value = getattr(defaults, fields[var])
+                value = Settings.model_fields[fields[var]].default
+                value = value.get_secret_value() if isinstance(value, SecretStr) else value
                 assert arg == str(value), f"{path.name}: default of {var} is {arg}, the setting's is {value}"
 
 
-def test_published_ports_are_the_native_ports(project, raw):
+def test_only_what_a_user_needs_is_published_per_exposure(project, raw):
+    """Airflow, the dashboard and Trino, each on its exposure's bind address (127.0.0.1 unless .env opens
+    it, docs/security.md), at the native ports; the stores, Spark and the simulator stay inside."""
     expected = {
-        "postgres": ["pg_port"],
-        "minio": ["minio_port", "minio_console_port"],
-        "trino": ["trino_port"],
-        "airflow-api-server": ["airflow_port"],
-        "streamlit": ["streamlit_port"],
+        "trino": ("trino_bind_host", "trino_port"),
+        "airflow-api-server": ("airflow_bind_host", "airflow_port"),
+        "streamlit": ("dashboard_bind_host", "streamlit_port"),
     }
     defaults = Settings.model_construct()  # the fields' own defaults, whatever the environment holds
     published = {name: svc["ports"] for name, svc in services_of(project).items() if "ports" in svc}
     assert set(published) == set(expected)
-    for name, fields in expected.items():
-        wanted = [f"{defaults.bind_host}:{getattr(defaults, f)}:{getattr(defaults, f)}" for f in fields]
-        assert published[name] == wanted, name
-        raw_ports = services_of(raw)[name]["ports"]
-        for field, spec in zip(fields, raw_ports, strict=True):
-            assert [v for v, _, _ in cf.variables(spec)] == ["OSSPULSE_BIND_HOST", *[cf.env_name(field)] * 2]
+    for name, (bind, field) in expected.items():
+        port = getattr(defaults, field)
+        # the container listens on the native default port; the host address and port are .env settings
+        assert published[name] == [f"127.0.0.1:{port}:{port}"], name
+        (spec,) = services_of(raw)[name]["ports"]
+        assert [v for v, _, _ in cf.variables(spec)] == [cf.env_name(bind), cf.env_name(field)], name
+        assert getattr(defaults, bind) == "127.0.0.1", name
     assert (defaults.airflow_port, defaults.trino_port, defaults.streamlit_port) == (8080, 1080, 8501)
-    assert (defaults.minio_port, defaults.minio_console_port) == (9000, 9001)
+    opened = cf.resolved({**cf.dotenv(), "OSSPULSE_DASHBOARD_BIND_HOST": "0.0.0.0"})  # noqa: S104
+    ports = {name: svc.get("ports") for name, svc in services_of(opened).items() if svc.get("ports")}
+    assert ports["streamlit"] == ["0.0.0.0:8501:8501"]  # noqa: S104 - the one exposure opened
+    assert ports["trino"] == ["127.0.0.1:1080:1080"]
+    assert ports["airflow-api-server"] == ["127.0.0.1:8080:8080"]
 
 
 def test_the_container_addresses_name_compose_services(project, monkeypatch):
     every = services_of(project)
     apps = cf.app_services(project)
-    assert set(apps) >= set(compose.SERVED)
+    assert set(apps) >= set(compose.SERVED) - {compose.FAKE_API}  # the simulator is the demo's
     for name in (compose.POSTGRES, compose.MINIO, compose.TRINO_COORDINATOR, compose.TRINO_WORKER):
         assert name in every
     assert every[compose.TRINO_COORDINATOR]["hostname"] == compose.TRINO_COORDINATOR
@@ -269,14 +349,45 @@ def test_trino_nodes_mount_what_config_init_renders(project):
     every = services_of(project)
     init = every["config-init"]
     assert init["command"][:4] == ["osspulse", "compose", "render", "--out"]
+    assert init["user"] == "0:0"  # hands the files to the Trino image's user
     out = PurePosixPath(init["command"][4])
     rendered = {m.split(":")[0]: PurePosixPath(m.split(":")[1]) for m in init["volumes"]}
-    for name, role in ((compose.TRINO_COORDINATOR, "coordinator"), (compose.TRINO_WORKER, "worker")):
-        (mount,) = every[name]["volumes"]
-        volume, target, mode = mount.split(":")
-        assert rendered[volume] == out / role, f"{name} must mount the {role} config"
-        assert (target, mode) == (str(compose.TRINO_ETC), "ro")
+    mounts = {
+        compose.TRINO_COORDINATOR: {
+            (rendered["trino-coordinator-etc"], str(compose.TRINO_ETC)),
+            (rendered["trino-tls"], str(compose.TRINO_TLS_DIR)),  # its key and certificate
+        },
+        compose.TRINO_WORKER: {(rendered["trino-worker-etc"], str(compose.TRINO_ETC))},  # HTTP inside
+    }
+    assert rendered["trino-coordinator-etc"] == out / "coordinator"
+    assert rendered["trino-worker-etc"] == out / "worker"
+    assert rendered["trino-tls"] == out / "tls"
+    assert rendered["trino-ca"] == out / "ca"
+    for name, expected in mounts.items():
+        seen = set()
+        for mount in every[name]["volumes"]:
+            volume, target, mode = mount.split(":")
+            assert mode == "ro", mount
+            seen.add((rendered[volume], target))
+        assert seen == expected, name
         assert every[name]["depends_on"]["config-init"]["condition"] == "service_completed_successfully"
+
+
+def test_trino_clients_get_the_certificate_and_not_the_key(project, monkeypatch):
+    """Airflow's tasks and the dashboard trust Trino's certificate (volume trino-ca); no app gets the key."""
+    every = services_of(project)
+    ca_mount = f"trino-ca:{compose.TRINO_CA_FILE.parent}:ro"
+    for name, svc in cf.app_services(project).items():
+        mounts = svc.get("volumes", [])
+        assert not any(m.startswith("trino-tls:") for m in mounts) or name == "config-init", name
+        s = cf.settings_for(svc["environment"], monkeypatch)
+        assert s.trino_ca_path == compose.TRINO_CA_FILE, name
+        assert s.trino_url == f"https://{compose.TRINO_COORDINATOR}:{s.trino_port}", name
+    for name in ("airflow-scheduler", compose.STREAMLIT):
+        assert ca_mount in every[name]["volumes"], name
+    for name in ("airflow-scheduler", compose.STREAMLIT):
+        for dep in ("trino", "trino-worker"):
+            assert every[name]["depends_on"][dep]["condition"] == "service_healthy", name
 
 
 def test_postgres_runs_with_the_native_options(project, monkeypatch):
@@ -288,11 +399,11 @@ def test_postgres_runs_with_the_native_options(project, monkeypatch):
     native_options = [o for o in native_options if o.split("=")[0] not in container_specific]
     command = pg["command"]
     assert command[0] == "postgres"
-    assert [v for k, v in zip(command, command[1:], strict=False) if k == "-c"] == native_options
+    options = [v for k, v in zip(command, command[1:], strict=False) if k == "-c"]
+    assert options == [f"port={s.pg_port}", *native_options]
     env = pg["environment"]
-    assert env["PGPORT"] == str(s.pg_port)
     assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == (s.pg_user, s.pg_password.get_secret_value())
-    assert pg["healthcheck"]["test"][0] == "CMD-SHELL" and '-p "${PGPORT}"' in pg["healthcheck"]["test"][1]
+    assert pg["healthcheck"]["test"] == ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", str(s.pg_port)]
 
 
 def test_minio_runs_with_the_native_options(project, monkeypatch):

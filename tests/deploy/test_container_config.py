@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from osspulse import cli
 from osspulse.deploy import compose
@@ -21,6 +23,7 @@ SECRETS = {
     "s3_access_key": "s3-key",
     "s3_secret_key": "s3-secret",
     "airflow_admin_password": "admin-secret",
+    "spark_auth_secret": "spark-secret",
     "trino_etl_password": "etl-secret",
     "trino_analyst_password": "analyst-secret",
     "trino_dashboard_password": "dashboard-secret",
@@ -68,7 +71,7 @@ def test_native_trino_writes_what_the_shared_renderers_produce(native, tmp_path,
     for rel in ("catalog/lake.properties", "catalog/staging.properties", "password-authenticator.properties"):
         assert (etc / rel).read_text() == docker[rel], rel
     assert (etc / "access-control.properties").read_text() == configs.trino_access_control_properties(
-        services.TRINO_RULES
+        configs.TRINO_RULES
     )
     native_lines = set((etc / "config.properties").read_text().splitlines())
     docker_lines = set(docker["config.properties"].splitlines())
@@ -116,7 +119,7 @@ def test_container_trino_files_come_from_the_renderers(container):
         assert files["catalog/lake.properties"] == configs.trino_lake_catalog(s)
         assert files["catalog/staging.properties"] == configs.trino_staging_catalog(s)
         assert files["jvm.config"].splitlines() == configs.trino_jvm_options(s)
-        assert files["rules.json"] == services.TRINO_RULES.read_text()
+        assert files["rules.json"] == configs.TRINO_RULES.read_text()
         assert props(files["access-control.properties"])["security.config-file"] == "/etc/trino/rules.json"
         config = props(files["config.properties"])
         # nodes talk over HTTP inside the network (shared secret); clients use HTTPS on the published port
@@ -172,7 +175,19 @@ def test_render_writes_both_roles_and_removes_stale_files(container, tmp_path):
                 assert_password_file(path.read_text(), s)
             else:
                 assert path.read_text() == text
-            assert path.stat().st_mode & 0o777 == 0o644  # the trino user of the image reads them
+            # the trino user of the image reads them; only it reads the roles' hashes
+            private = rel == configs.TRINO_PASSWORD_FILE
+            assert path.stat().st_mode & 0o777 == (0o600 if private else 0o644), rel
+    assert configs.TRINO_PASSWORD_FILE in compose.PRIVATE_FILES
+    keystore, cert = tmp_path / "tls" / "trino-keystore.pem", tmp_path / "tls" / "trino-cert.pem"
+    assert keystore.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "ca" / compose.TRINO_CA_FILE.name).read_text() == cert.read_text()
+    assert "PRIVATE KEY" not in cert.read_text() and "PRIVATE KEY" in keystore.read_text()
+    if os.geteuid() == 0:  # config-init runs as root and hands everything to the Trino image's user
+        assert {p.stat().st_uid for p in tmp_path.rglob("*")} == {compose.TRINO_UID}
+    first = cert.read_text()
+    compose.render(s, tmp_path)  # again (a second `up`): the certificate is kept, not renewed
+    assert cert.read_text() == first == (tmp_path / "ca" / compose.TRINO_CA_FILE.name).read_text()
 
 
 def assert_password_file(text: str, s: Settings) -> None:
@@ -213,26 +228,36 @@ def test_airflow_components_run_the_native_command_and_environment(container):
         native = services.Airflow(s, component=component)
         assert argv == native.command()
         rendered = configs.airflow_env(s, airflow_home=native.home)
-        differs = {k for k in rendered if env[k] != rendered[k]}
-        assert differs <= {"AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "AIRFLOW__API__BASE_URL"}, name
+        differs = {k for k in rendered if env.get(k) != rendered[k]}
+        connections = {k for k in rendered if k.startswith(compose.TASK_ONLY)}
+        # connections (and dbt's Trino password) are for tasks, which run in the scheduler's container only
+        expected = {"AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "AIRFLOW__API__BASE_URL"}
+        assert differs - connections <= expected, name
+        assert (differs & connections) == (set() if component == "scheduler" else connections), name
+        assert not any(k.startswith(compose.TASK_ONLY) for k in env) or component == "scheduler"
         assert (
             env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]
             == f"http://airflow-api-server:{s.airflow_port}/execution/"
         )
         assert env["AIRFLOW__API__BASE_URL"] == f"http://localhost:{s.airflow_port}"
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith(f"@postgres:{s.pg_port}/airflow")
-        assert env["AIRFLOW_CONN_OSSPULSE_TRINO"].startswith(
-            f"trino://etl:etl-secret@trino:{s.trino_port}/lake?"
-        )
-        assert env["AIRFLOW_CONN_OSSPULSE_SPARK"] == "spark://spark-master:7077?deploy-mode=client"
         assert env["AIRFLOW_HOME"] == "/var/lib/osspulse/airflow"
         assert env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"] == "/var/lib/osspulse/airflow/logs"
         assert env["TZ"] == "UTC" and env["HOME"] == "/home/osspulse"
     api_argv, _ = compose.service_process(container["airflow-api-server"], "airflow-api-server", {})
     assert api_argv[-4:] == ["--host", "airflow-api-server", "--port", "8080"]
     scheduler = container["airflow-scheduler"]
-    _, env = compose.service_process(scheduler, "airflow-scheduler", {})
+    _, env = compose.service_process(
+        scheduler, "airflow-scheduler", {"AIRFLOW__API__BASE_URL": "http://localhost:12080"}
+    )
     assert env["SPARK_LOCAL_IP"] == "airflow-scheduler"  # executors connect back to the driver here
+    assert env["AIRFLOW_CONN_OSSPULSE_TRINO"] == (
+        f"trino://etl:etl-secret@trino:{scheduler.trino_port}/lake?protocol=https"
+        "&verify=%2Fetc%2Fosspulse-trino-ca%2Ftrino-cert.pem"
+    )
+    assert env["OSSPULSE_TRINO_ETL_PASSWORD"] == "etl-secret"  # dbt's profile
+    assert env["AIRFLOW_CONN_OSSPULSE_SPARK"] == "spark://spark-master:7077?deploy-mode=client"
+    assert env["AIRFLOW__API__BASE_URL"] == "http://localhost:12080"  # the published port
 
 
 def test_spark_jobs_in_the_scheduler_get_the_cluster_and_the_stores(container, monkeypatch):
@@ -264,10 +289,41 @@ def test_spark_master_and_worker_commands(container):
     ]  # fmt: skip
     assert Path(env["SPARK_HOME"], "jars").is_dir()  # pyspark's Spark: the cluster runs pyspark's version
     assert "-Duser.timezone=UTC" in env["SPARK_DAEMON_JAVA_OPTS"]
-    worker, _ = compose.service_process(container["spark-worker"], "spark-worker", {"SPARK_WORKER_DIR": "/w"})
+    assert env["SPARK_CONF_DIR"] == "/var/lib/osspulse/spark-conf"
+    worker, env = compose.service_process(
+        container["spark-worker"], "spark-worker", {"SPARK_WORKER_DIR": "/w"}
+    )
     assert worker[1:] == [
         "org.apache.spark.deploy.worker.Worker", "spark://spark-master:7077", "--work-dir", "/w",
         "--webui-port", "8081",
+    ]  # fmt: skip
+    assert env["SPARK_CONF_DIR"] == "/var/lib/osspulse/spark-conf"
+    _, env = compose.service_process(container["airflow-scheduler"], "airflow-scheduler", {})
+    assert env["SPARK_CONF_DIR"] == "/var/lib/osspulse/spark-conf"  # the load tasks' drivers
+
+
+def test_the_cluster_authenticates_with_a_secret_off_every_command_line(container, tmp_path):
+    s = container["spark-worker"].model_copy(update={"state_dir": tmp_path})
+    path = compose.write_spark_conf(s)
+    props = dict(line.split(" ", 1) for line in path.read_text().splitlines())
+    assert props["spark.authenticate"] == "true" and props["spark.ui.killEnabled"] == "false"
+    assert props["spark.network.crypto.enabled"] == "true"
+    assert props["spark.authenticate.secret"] == SECRETS["spark_auth_secret"]
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+    argv, env = compose.service_process(s, "spark-worker", {})
+    assert SECRETS["spark_auth_secret"] not in " ".join(argv) + " ".join(
+        v for k, v in env.items() if k.startswith("SPARK")
+    )
+    with pytest.raises(compose.ComposeError, match="OSSPULSE_SPARK_AUTH_SECRET"):
+        compose.spark_defaults(s.model_copy(update={"spark_auth_secret": SecretStr("change-me")}))
+
+
+def test_the_simulator_serves_the_demo_dataset(container):
+    s = container["streamlit"].model_copy(update={"bind_host": "fake-api"})
+    argv, _ = compose.service_process(s, "fake-api", {})
+    assert argv == [
+        "osspulse", "fake-api", "serve", "--data", str(compose.DEMO_DATA), "--host", "fake-api",
+        "--port", str(s.fake_api_port),
     ]  # fmt: skip
 
 
@@ -298,9 +354,16 @@ def test_the_image_bakes_exactly_the_jars_spark_uses():
     baked = {Path(a.dest).name for a in ARTIFACTS if a.dest.startswith("jars/")}
     assert baked == set(spark.JARS)
     dockerfile = (REPO_ROOT / "docker" / "osspulse" / "Dockerfile").read_text()
-    assert "fetch_jars.py /opt/osspulse-cache" in dockerfile
+    assert "python3 fetch_jars.py /cache" in dockerfile
     assert "COPY --from=jars /opt/osspulse-cache/jars /opt/osspulse-cache/jars" in dockerfile
-    env = cf.load()["x-container-env"]
+    env = cf.load()["x-settings"]
     assert env["OSSPULSE_CACHE_DIR"] == "/opt/osspulse-cache"  # spark.jar_paths() looks in CACHE_DIR/jars
     for path in (REPO_ROOT / "docker-compose.yml", REPO_ROOT / "docker" / "osspulse" / "Dockerfile"):
         assert not re.search(r"spark\.jars\.packages|--packages", path.read_text()), path
+
+
+def test_config_init_hands_trinos_files_to_the_trino_images_user():
+    dockerfile = (REPO_ROOT / "docker" / "trino" / "Dockerfile").read_text()
+    assert f"--uid {compose.TRINO_UID} " in dockerfile
+    assert f"USER {compose.TRINO_UID}:" in dockerfile
+    assert cf.load()["services"]["config-init"]["user"] == "0:0"  # the job chowns, so it runs as root

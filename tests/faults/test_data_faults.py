@@ -67,13 +67,21 @@ def test_records_updated_between_pages(make_lane, spark, fault_dataset, tmp_path
 def awkward(dataset, out) -> int:
     """A copy of the dataset plus 40 new commits of delta-io/delta with clock-skewed author dates
     (+14:00 offsets, authored two years before committing), unicode and 200 kB fields, unknown e-mails
-    (null author), and a field no payload had before (schema drift). Returns the commit count."""
+    (null author), and a field no payload had before (schema drift), pushed on top of the default
+    branch's head (each the child of the previous; the head moves to the last). Returns the number of
+    commits reachable from the new head: what staging and raw must hold."""
     import hashlib
     from datetime import datetime
 
+    from osspulse_sim.git import CommitGraph
+    from osspulse_sim.replay import reachable
+
     shutil.copytree(dataset, out)
-    path = out / "github" / "delta-io" / "delta" / "commits.jsonl"
+    repo_dir = out / "github" / "delta-io" / "delta"
+    path, heads_path = repo_dir / "commits.jsonl", repo_dir / "heads.jsonl"
     commits = [json.loads(line) for line in path.read_text().splitlines()]
+    heads = [json.loads(line) for line in heads_path.read_text().splitlines()] if heads_path.exists() else []
+    parent = CommitGraph.build(commits, heads).head(None)
     template = commits[0]
     newest = max(
         datetime.fromisoformat(c["commit"]["committer"]["date"].replace("Z", "+00:00")) for c in commits
@@ -82,6 +90,8 @@ def awkward(dataset, out) -> int:
     for n in range(40):
         commit = json.loads(json.dumps(template))
         commit["sha"] = hashlib.sha1(f"awkward-{n}".encode()).hexdigest()  # noqa: S324 - an id, not security
+        commit["parents"] = [{"sha": parent, "url": commit["url"].rsplit("/", 1)[0] + f"/{parent}"}]
+        parent = commit["sha"]
         committed = newest + timedelta(minutes=n + 1)
         commit["commit"]["committer"]["date"] = committed.strftime("%Y-%m-%dT%H:%M:%SZ")
         authored = committed - timedelta(days=730) if n % 2 else committed
@@ -97,7 +107,10 @@ def awkward(dataset, out) -> int:
         added.append(commit)
     commits = added[::-1] + commits  # newest first, as GitHub lists them
     path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in commits))
-    return len(commits)
+    if heads:  # a dataset with a head history: the push moves the head
+        last = added[-1]["commit"]["committer"]["date"]
+        heads_path.write_text("".join(json.dumps(h) + "\n" for h in [*heads, {"date": last, "sha": parent}]))
+    return len(reachable(repo_dir, None))
 
 
 def test_awkward_data_in_one_run_equals_the_same_data_in_two(make_lane, spark, fault_dataset, tmp_path):
@@ -112,8 +125,10 @@ def test_awkward_data_in_one_run_equals_the_same_data_in_two(make_lane, spark, f
     with running_simulator(plain) as sim:
         in_two = make_lane("awkwardtwo", dataset=plain, api_url=sim.url)
         in_two.run(spark, LOAD_DATE)
-        shutil.copy(tmp_path / "awkward" / "github" / "delta-io" / "delta" / "commits.jsonl",
-                    plain / "github" / "delta-io" / "delta" / "commits.jsonl")  # fmt: skip
+        for name in ("commits.jsonl", "heads.jsonl"):  # the push arrives
+            if (tmp_path / "awkward" / "github" / "delta-io" / "delta" / name).exists():
+                shutil.copy(tmp_path / "awkward" / "github" / "delta-io" / "delta" / name,
+                            plain / "github" / "delta-io" / "delta" / name)  # fmt: skip
         in_two.run(spark, LOAD_DATE)  # the same day again: only the new commits are fetched
     assert_gold_equal(at_once.fingerprint(), in_two.fingerprint(),
             "clock skew, unicode and 200 kB fields, null authors, a new payload field", "all",

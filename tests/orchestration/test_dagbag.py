@@ -16,7 +16,7 @@ DAGS = Path(__file__).resolve().parents[2] / "dags"
 def dagbag(settings):
     from airflow.dag_processing.dagbag import DagBag
 
-    from osspulse.orchestration.tasks import ensure_dbt_manifest
+    from osspulse.transform.dbt import ensure_dbt_manifest
 
     ensure_dbt_manifest(settings)  # transform_dbt renders from it (dbt parse: no database needed)
 

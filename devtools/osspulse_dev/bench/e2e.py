@@ -71,6 +71,19 @@ class PeakMemory:
         self._thread.join(timeout=10)
 
 
+def reads_real_apis(s: Any, *, force: bool) -> bool:
+    """True (and says why) when the stack reads the real APIs and ``--force`` was not given: a benchmark
+    that resets the pipeline's data must not wipe real history."""
+    if sources_overlay(s.state_dir).exists() or force:
+        return False
+    log.error(
+        "this stack reads the real APIs (no %s): the benchmark would wipe its staging and lake; "
+        "run `osspulse demo` first or pass --force",
+        sources_overlay(s.state_dir),
+    )
+    return True
+
+
 def run_pass(s: Any, name: str, load_date: Any) -> dict[str, Any]:
     from osspulse import pipeline
 
@@ -124,12 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     from osspulse_sim.generate import append_activity, dataset_end_date, generate
 
     s = get_settings()
-    if not sources_overlay(s.state_dir).exists() and not args.force:
-        log.error(
-            "this stack reads the real APIs (no %s): the benchmark would wipe its staging and lake; "
-            "run `osspulse demo` first or pass --force",
-            sources_overlay(s.state_dir),
-        )
+    if reads_real_apis(s, force=args.force):
         return 2
     data = s.state_dir / "bench-e2e-data"
     log.info("generating the dataset (scale %d) in %s", args.scale, data)
