@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "osspulse.workbench.sql",
     "osspulse.workbench.docs",
     "osspulse.transform.cli",
+    "osspulse.alerts.cli",
 )
 #: Separately installed parts add their sub-commands through this entry point group (the API simulator
 #: adds ``fake-api`` and ``demo``, the development tools ``dbt-sample``); the runtime never imports them.

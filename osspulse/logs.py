@@ -36,6 +36,8 @@ def secret_values(s: Settings) -> list[str]:
         s.s3_secret_key.get_secret_value(),
         s.airflow_admin_password.get_secret_value(),
         s.github_token.get_secret_value(),
+        s.smtp_password.get_secret_value(),
+        s.alerts_webhook_url.get_secret_value(),
         s.trino_etl_password.get_secret_value(),
         s.trino_analyst_password.get_secret_value(),
         s.trino_dashboard_password.get_secret_value(),

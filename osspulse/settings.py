@@ -31,6 +31,8 @@ PORT_SETTINGS = (
     "streamlit_port",
     "docs_port",
     "fake_api_port",
+    "alert_sink_smtp_port",
+    "alert_sink_http_port",
 )
 
 
@@ -171,6 +173,26 @@ class Settings(BaseSettings):
     fake_api_port: Port = 8900
     fake_api_data: str = Field("", description="Dataset the stack's simulator serves; empty = none")
 
+    # --- Alerts and the weekly digest (docs/alerts.md) ------------------------------------------------
+    alert_rules: str = Field(
+        "", description="Alert rule file; empty = alerts.yml beside the tracked set, or its alerts: section"
+    )
+    smtp_host: str = Field("", description="SMTP server of alert e-mails; empty = a local alert sink")
+    smtp_port: Port = 587
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = Field(True, description="STARTTLS after connecting (port 587)")
+    smtp_ssl: bool = Field(False, description="TLS from the start (port 465)")
+    alerts_mail_from: str = "OSS Pulse <osspulse-alerts@localhost>"
+    alerts_webhook_url: SecretStr = Field(
+        SecretStr(""), description="Slack-compatible incoming webhook; empty = a local alert sink"
+    )
+    alerts_dashboard_url: str = Field(
+        "", description="The dashboard's address in alert messages; empty = the stack's dashboard"
+    )
+    alert_sink_smtp_port: Port = Field(8025, description="The local alert sink's SMTP port")
+    alert_sink_http_port: Port = Field(8026, description="The local alert sink's webhook receiver and inbox")
+
     # --- dependency audit ---------------------------------------------------------------------------
     audit_offline: bool = Field(
         False, description="`make audit` may pass having audited nothing (no vulnerability service here)"
@@ -269,6 +291,21 @@ class Settings(BaseSettings):
     @property
     def minio_binary(self) -> Path:
         return self.cache_dir / "bin" / "minio"
+
+    @property
+    def uses_alert_sink(self) -> bool:
+        """Alerts go (at least partly) to a local alert sink (``osspulse alert-sink serve``, as the demo
+        runs it): no SMTP server or no webhook set."""
+        return not self.smtp_host or not self.alerts_webhook_url.get_secret_value()
+
+    @property
+    def alert_sink_url(self) -> str:
+        return f"http://{self.bind_host}:{self.alert_sink_http_port}"
+
+    @property
+    def alerts_dashboard_link(self) -> str:
+        """The dashboard's address in alert messages."""
+        return (self.alerts_dashboard_url or self.dashboard_url).rstrip("/")
 
     @property
     def bot_login_set(self) -> frozenset[str]:

@@ -10,7 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
@@ -152,6 +152,10 @@ class DemoPipeline:
     times: object
     #: what an unprivileged user could read in /proc during the run (tests/security/scan.py)
     process_scan: object = None
+    #: the local SMTP server and webhook receiver the stack's alert connections point at
+    alert_sink: object = None
+    #: when the flow was triggered (the deliver_alerts runs after it are this pipeline's)
+    started: datetime | None = None
 
 
 @pytest.fixture(scope="session")
@@ -175,14 +179,25 @@ def demo_pipeline(stack: Settings, tmp_path_factory) -> Iterator[DemoPipeline]:
     s = demo.use_simulator(stack, dataset)
     runner.up(s)
     pipeline.reset_pipeline_data(s)
+    from osspulse_sim.alert_sink import AlertSink
     from tests.security.scan import ProcessScanner
 
+    # the demo's alert rules and a real SMTP server + webhook receiver on the ports the stack's Airflow
+    # connections name; the receiver refuses the first post, so deliver_alerts must retry (tests/e2e)
+    demo.ensure_demo_alerts(dataset)
+    sink = AlertSink(tmp_path_factory.mktemp("alert-sink"), s.bind_host, s.alert_sink_smtp_port,
+                     s.alert_sink_http_port).start()  # fmt: skip
+    sink.fail_next(1, status=503)
+    started = datetime.now(UTC)
     scanner = ProcessScanner.start()
     try:
         times = pipeline.run_pipeline(s, load_date=DEMO_LOAD_DATE)
     finally:
         scanner.stop()
-    yield DemoPipeline(s, dataset, DEMO_LOAD_DATE, times, scanner)
+    try:
+        yield DemoPipeline(s, dataset, DEMO_LOAD_DATE, times, scanner, sink, started)
+    finally:
+        sink.stop()
     if previous is None:
         overlay.unlink(missing_ok=True)
     else:

@@ -20,13 +20,14 @@ from osspulse.dashboard.context import (
 )
 from osspulse.dashboard.filters import GRAIN_LABELS, DataBounds, Filters, date_range_value, initial_filters
 from osspulse.dashboard.queries import GRAINS
-from osspulse.dashboard.views import compare, data_health, overview, packages, repositories
+from osspulse.dashboard.views import alerts, compare, data_health, overview, packages, repositories
 
 PAGES = {
     "overview": (overview.render, "Overview", ":material/dashboard:"),
     "repositories": (repositories.render, "Repositories", ":material/code:"),
     "packages": (packages.render, "Packages", ":material/package_2:"),
     "compare": (compare.render, "Compare", ":material/compare_arrows:"),
+    "alerts": (alerts.render, "Alerts", ":material/notifications:"),
     "data-health": (data_health.render, "Data health", ":material/monitor_heart:"),
 }
 

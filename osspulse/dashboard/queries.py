@@ -450,3 +450,30 @@ def pipeline_recent(t: Tables, limit: int = 50) -> Query:
             order by start_date desc
             limit {int(limit)}""",
     )
+
+
+# --- alerts ----------------------------------------------------------------------------------------
+
+ALERT_COLUMNS = """rule, kind, subject_type, subject, event_key, period_start, period_grain, observed_value,
+                threshold, detail, first_seen, resolved_at"""
+
+
+def alerts_open(t: Tables) -> Query:
+    return Query(
+        "alerts_open",
+        f"""select {ALERT_COLUMNS}
+            from {t("alert_events")}
+            where resolved_at is null
+            order by first_seen desc, rule, subject""",
+    )
+
+
+def alerts_recent(t: Tables, days: int = 30) -> Query:
+    return Query(
+        "alerts_recent",
+        f"""select {ALERT_COLUMNS}
+            from {t("alert_events")}
+            where first_seen >= current_timestamp - interval '{int(days)}' day
+                or resolved_at >= current_timestamp - interval '{int(days)}' day
+            order by first_seen desc, rule, subject""",
+    )

@@ -4,7 +4,9 @@
 * ``load_rejects``: staged rows the load could not type (replaced per entity and window);
 * ``dbt_results``: one row per dbt node (model, test, seed, source freshness) of each ``transform_dbt``
   run, from dbt's ``run_results.json``;
-* ``pipeline_runs``: the latest runs of every OSS Pulse DAG (replaced at each record).
+* ``pipeline_runs``: the latest runs of every OSS Pulse DAG (replaced at each record);
+* ``alert_deliveries``: one row per alert event or weekly digest delivered to a recipient (appended by
+  :mod:`osspulse.alerts.delivery` after the send succeeded: what is not here is still to send).
 
 Gold stays "what dbt builds": dbt declares ``ops`` as a source, and the gold views over it are what the
 dashboard's Data health page reads. One declaration per table below serves Spark's DDL and PyIceberg's
@@ -127,7 +129,19 @@ PIPELINE_RUNS = OpsTable(
         ("recorded_at", "timestamp"),
     ),
 )
-TABLES: tuple[OpsTable, ...] = (LOAD_AUDIT, LOAD_REJECTS, DBT_RESULTS, PIPELINE_RUNS)
+ALERT_DELIVERIES = OpsTable(
+    "alert_deliveries",
+    (
+        ("recipient", "string"),  # a recipient of the alert rules
+        ("channel", "string"),  # email | webhook
+        ("message", "string"),  # event | digest
+        ("event_id", "string"),  # gold.alert_events.event_id (event messages)
+        ("digest_week", "date"),  # the Monday of the week a digest covers (digest messages)
+        ("delivered_at", "timestamp"),
+        ("run_id", "string"),  # the Airflow run (or CLI invocation) that delivered it
+    ),
+)
+TABLES: tuple[OpsTable, ...] = (LOAD_AUDIT, LOAD_REJECTS, DBT_RESULTS, PIPELINE_RUNS, ALERT_DELIVERIES)
 
 
 def ensure_tables(catalog: Any) -> None:
@@ -167,3 +181,22 @@ def replace_rows(
     condition = EqualTo(where[0], where[1]) if where else AlwaysTrue()
     iceberg_table.overwrite(data, overwrite_filter=condition)
     return data.num_rows
+
+
+def append_rows(s: Settings, table: OpsTable, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Append ``rows`` to ``table`` in one Iceberg commit (the alert delivery ledger: rows only grow)."""
+    import pyarrow as pa
+
+    from osspulse.lake.catalog import load_catalog
+
+    rows = list(rows)
+    if not rows:
+        return 0
+    catalog = load_catalog(s)
+    ensure_tables(catalog)
+    iceberg_table = catalog.load_table(f"{NAMESPACE}.{table.name}")
+    schema = table.arrow_schema()
+    iceberg_table.append(
+        pa.Table.from_pylist([{n: r.get(n) for n in schema.names} for r in rows], schema=schema)
+    )
+    return len(rows)

@@ -7,6 +7,8 @@ INGEST = "ingest"
 LOAD = "load_iceberg"
 TRANSFORM = "transform_dbt"
 MAINTAIN = "maintain_lakehouse"
+ALERTS = "deliver_alerts"
+DIGEST = "alert_digest"
 
 #: every DAG, in the order data flows through them
-PIPELINE_DAGS: tuple[str, ...] = (INGEST, LOAD, TRANSFORM, MAINTAIN)
+PIPELINE_DAGS: tuple[str, ...] = (INGEST, LOAD, TRANSFORM, ALERTS, MAINTAIN, DIGEST)

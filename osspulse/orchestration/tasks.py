@@ -247,3 +247,25 @@ def record_health(run_id: str) -> None:
             failures.append(f"{name}: {exc}")
     if failures:
         raise RuntimeError("; ".join(failures))
+
+
+def deliver_alerts(run_id: str) -> dict[str, int]:
+    """The ``deliver_alerts`` task: send the new alert events; fail (to be retried) if any send failed."""
+    from osspulse.alerts.delivery import deliver_events
+    from osspulse.alerts.rules import alerts_from_settings
+
+    s = current_settings()
+    report = deliver_events(s, alerts_from_settings(s), run_id)
+    report.raise_for_failures()
+    return report.sent
+
+
+def deliver_weekly_digest(run_after: Any, run_id: str) -> dict[str, int]:
+    """The ``alert_digest`` task: the digest of the ISO week before ``run_after`` (a Monday, UTC)."""
+    from osspulse.alerts.delivery import deliver_digest, digest_week
+    from osspulse.alerts.rules import alerts_from_settings
+
+    s = current_settings()
+    report = deliver_digest(s, alerts_from_settings(s), digest_week(run_after), run_id)
+    report.raise_for_failures()
+    return report.sent

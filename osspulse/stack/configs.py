@@ -279,7 +279,43 @@ def airflow_env(
     if s.github_token.get_secret_value():
         token = quote(s.github_token.get_secret_value(), safe="")
         env["AIRFLOW_CONN_GITHUB_API"] = f"http://:{token}@{_hostport(s.github_api_url)}"
+    env.update(alert_connections(s))
     return env
+
+
+def alert_connections(s: Settings) -> dict[str, str]:
+    """``AIRFLOW_CONN_OSSPULSE_SMTP`` and ``AIRFLOW_CONN_OSSPULSE_WEBHOOK``: where alerts are delivered.
+
+    JSON connections (typed extras: the SMTP provider reads ``disable_ssl``/``disable_tls`` as booleans).
+    Unset SMTP server or webhook URL = the stack's local alert sink. The webhook URL is the connection's
+    password, so Airflow masks it in task logs; one attempt per task try (Airflow retries the task).
+    """
+    import json
+
+    if s.smtp_host:
+        smtp = {
+            "conn_type": "smtp",
+            "host": s.smtp_host,
+            "port": s.smtp_port,
+            "login": s.smtp_user,
+            "password": s.smtp_password.get_secret_value(),
+            "extra": {"disable_ssl": not s.smtp_ssl, "disable_tls": not s.smtp_starttls},
+        }
+    else:
+        smtp = {
+            "conn_type": "smtp",
+            "host": s.bind_host,
+            "port": s.alert_sink_smtp_port,
+            "extra": {"disable_ssl": True, "disable_tls": True},
+        }
+    smtp["extra"].update({"from_email": s.alerts_mail_from, "timeout": 30, "retry_limit": 0})
+    webhook = s.alerts_webhook_url.get_secret_value() or f"{s.alert_sink_url}/webhook"
+    return {
+        "AIRFLOW_CONN_OSSPULSE_SMTP": json.dumps(smtp),
+        "AIRFLOW_CONN_OSSPULSE_WEBHOOK": json.dumps(
+            {"conn_type": "http", "password": webhook, "description": "alert webhook (Slack-compatible)"}
+        ),
+    }
 
 
 #: ``<AIRFLOW_HOME>/config/airflow_local_settings.py``: Airflow imports it in every component

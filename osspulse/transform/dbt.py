@@ -128,11 +128,16 @@ def dbt_env(settings: Settings, target: DbtTarget) -> dict[str, str]:
 
 
 def prepare(settings: Settings, target: DbtTarget) -> None:
-    """Write the tracked-set seeds for this run (see :mod:`osspulse.transform.seeds`)."""
+    """Write the tracked-set seeds and the alert rules seed for this run (see
+    :mod:`osspulse.transform.seeds`, :mod:`osspulse.alerts.rules`): a mistake in alerts.yml stops the run
+    here, naming its line."""
+    from osspulse.alerts.rules import load_alerts, write_seed
     from osspulse.tracked import tracked_from_settings
     from osspulse.transform.seeds import write_seeds
 
-    write_seeds(tracked_from_settings(settings), target.seed_dir)
+    tracked = tracked_from_settings(settings)
+    write_seeds(tracked, target.seed_dir)
+    write_seed(load_alerts(settings.tracked, settings.alert_rules, tracked), target.seed_dir)
 
 
 def run_dbt(

@@ -7,7 +7,11 @@
 3. the stack comes up (with the simulator); the DAGs are unpaused; ``ingest_github`` and
    ``ingest_pypi`` are triggered through the Airflow REST API;
 4. it waits for the Asset-driven ``load_iceberg`` and ``transform_dbt`` runs, checks that every gold
-   table has rows, and prints the URLs, logins and a summary of what loaded.
+   table has rows, and prints the URLs, logins and a summary of what loaded;
+5. alerts: the dataset gets demo rules (``DIR/alerts.yml``, unless it has one) with an e-mail and a
+   webhook recipient; while no real SMTP server or webhook is configured, a local alert sink runs
+   during the demo (``<state>/alert-sink``), the demo waits for ``deliver_alerts`` and lists what
+   arrived.
 """
 
 from __future__ import annotations
@@ -128,6 +132,39 @@ def ensure_dataset(s: Settings, data: Path | None, scale: int) -> Path:
     return target
 
 
+#: the demo's alert rules: thresholds low enough for the simulator's data to raise a few events
+DEMO_ALERTS = """\
+# Demo alert rules (written by `osspulse demo`; docs/alerts.md). Thresholds are low on purpose.
+recipients:
+  demo-team: {email: [demo-team@osspulse.local]}
+  demo-chat: {webhook: true}
+rules:
+  - {name: new-release, kind: new_release, source: any, within_days: 30}
+  - {name: downloads-moved, kind: downloads_change, direction: any, threshold_pct: 10}
+  - {name: issues-unanswered, kind: unanswered_share, after_days: 7, threshold_pct: 30, min_items: 3}
+  - {name: few-contributors, kind: absence_factor, at_most: 3}
+  - {name: stars-gained, kind: stars_gained, more_than: 10}
+  - {name: data-stale, kind: data_stale, days: 3}
+"""
+
+
+def ensure_demo_alerts(dataset: Path) -> Path:
+    path = dataset / "alerts.yml"
+    if not path.exists():
+        path.write_text(DEMO_ALERTS, encoding="utf-8")
+    return path
+
+
+def wait_for_alerts(s: Settings, since: Any, sink: Any) -> list[dict[str, Any]]:
+    """Wait for the ``deliver_alerts`` run after the transform; what the sink received."""
+    from osspulse.orchestration.airflow_api import AirflowClient
+    from osspulse.orchestration.dag_ids import ALERTS
+
+    with AirflowClient(s) as api:
+        api.wait_settled(ALERTS, since, timeout=600)
+    return sink.inbox.summary() if sink is not None else []
+
+
 def banner(s: Settings, summary: dict[str, Any]) -> str:
     lines = [
         "",
@@ -154,6 +191,13 @@ def banner(s: Settings, summary: dict[str, Any]) -> str:
         f"  pipeline: ingest {t.ingest_s:.0f}s, load {t.load_s:.0f}s, transform {t.transform_s:.0f}s "
         f"(total {t.total_s:.0f}s)"
     )
+    alerts = summary.get("alerts")
+    if alerts is not None:
+        lines += [
+            "",
+            f"Alerts delivered (local alert sink, {s.state_dir / 'alert-sink'}; and the Alerts page):",
+        ]
+        lines += [f"  {m['kind']:<8} {m['to']}: {m['subject']}" for m in alerts] or ["  none"]
     return "\n".join(lines)
 
 
@@ -183,16 +227,33 @@ def demo(data: Path | None = None, scale: int = 1) -> str:
     s = get_settings()
     _refuse_real_data(s)
     dataset = ensure_dataset(s, data, scale)
+    ensure_demo_alerts(dataset)
     s = use_simulator(s, dataset)
-    log.info("bringing the stack up")
-    runner.up(s)
-    times = run_pipeline(s)
-    summary = {
-        "staging": staging_counts(s),
-        "raw": raw_counts(s),
-        "gold": check_gold(s),
-        "times": times,
-    }
+    sink = None
+    if s.uses_alert_sink:
+        from osspulse_sim.alert_sink import AlertSink
+
+        sink = AlertSink(
+            s.state_dir / "alert-sink", s.bind_host, s.alert_sink_smtp_port, s.alert_sink_http_port
+        )
+        sink.start()
+    try:
+        log.info("bringing the stack up")
+        runner.up(s)
+        from datetime import UTC, datetime
+
+        since = datetime.now(UTC)
+        times = run_pipeline(s)
+        summary = {
+            "staging": staging_counts(s),
+            "raw": raw_counts(s),
+            "gold": check_gold(s),
+            "times": times,
+            "alerts": wait_for_alerts(s, since, sink),
+        }
+    finally:
+        if sink is not None:
+            sink.stop()
     return banner(s, summary)
 
 

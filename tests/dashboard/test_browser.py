@@ -374,3 +374,25 @@ def test_data_health(page, dashboard_url, gold, dashboard_artifacts):
     else:
         assert page.get_by_text("No DAG runs recorded yet").is_visible()
     harness.screenshot(page, dashboard_artifacts / "data-health.png")
+
+
+def test_alerts(page, dashboard_url, gold, dashboard_artifacts):
+    open_page(page, dashboard_url, "alerts")
+    assert page.get_by_role("heading", name="Alerts").first.is_visible()
+    opened = gold.rows(
+        "select rule, subject from lake.gold.alert_events where resolved_at is null "
+        "order by first_seen desc, rule, subject"
+    )
+    assert metric(page, "Open alerts") == str(len(opened))
+    if opened:
+        shown = download_csv(page, "alerts-open")
+        assert [(r["rule"], r["subject"]) for r in shown] == [tuple(r) for r in opened]
+        link = page.get_by_role("link", name="open the charts").first
+        assert link.get_attribute("href").rstrip("/").rsplit("/", 1)[-1] in (
+            "repositories",
+            "packages",
+            "data-health",
+        )
+    else:
+        assert page.get_by_text("No open alert.").is_visible()
+    harness.screenshot(page, dashboard_artifacts / "alerts.png")

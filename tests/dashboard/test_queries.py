@@ -50,6 +50,8 @@ def every_query(t, value: str = EVIL) -> list[Query]:
         queries.dbt_tests_history(t),
         queries.pipeline_latest(t),
         queries.pipeline_recent(t),
+        queries.alerts_open(t),
+        queries.alerts_recent(t),
     ]
     for grain in queries.GRAINS:
         built += [

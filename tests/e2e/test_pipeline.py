@@ -5,8 +5,10 @@
 2. ``ingest`` is triggered through the REST API; the Asset-driven ``load_iceberg`` and
    ``transform_dbt`` runs (exactly one each) are awaited;
 3. gold equals what this test computes from the dataset files on its own;
-4. running the whole flow again for the same date, with an unknown repo added, fails that repo's task
-   readably, finishes the others, and changes no gold row.
+4. the demo's alert rules raise events in gold; ``deliver_alerts`` (on the lake.gold asset) sends them
+   to a real SMTP server and webhook receiver, retrying through Airflow when the receiver is down;
+5. running the whole flow again for the same date, with an unknown repo added, fails that repo's task
+   readably, finishes the others, changes no gold row and sends no alert again.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import yaml
 from osspulse import pipeline
 from osspulse.lake.trino import trino_connection
 from osspulse.orchestration.airflow_api import AirflowApiError, AirflowClient
-from osspulse.orchestration.dag_ids import INGEST, LOAD, TRANSFORM
+from osspulse.orchestration.dag_ids import ALERTS, INGEST, LOAD, TRANSFORM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -133,6 +135,46 @@ def test_monthly_activity_equals_the_dataset(demo_pipeline):
             assert set(got.values()) == {0}, (key, got)
 
 
+def alert_deliveries(s, run_ids) -> set[tuple[str, str]]:
+    """(recipient, event id) the ledger lake.ops.alert_deliveries holds for these deliver_alerts runs."""
+    ids = ", ".join(f"'{r}'" for r in run_ids)
+    return set(
+        query(
+            s,
+            f"select recipient, event_id from {s.catalog_name}.ops.alert_deliveries "
+            f"where message = 'event' and run_id in ({ids})",
+        )
+    )
+
+
+def test_alerts_reach_email_and_webhook_through_airflow_after_a_retry(demo_pipeline):
+    """deliver_alerts ran on the transform's lake.gold event; the webhook receiver refused its first post
+    (HTTP 503), so the task failed, Airflow retried it, and each recipient got every event exactly once:
+    the e-mail in the first try, the webhook in the retry (the ledger kept the e-mail from going twice)."""
+    s, sink = demo_pipeline.settings, demo_pipeline.alert_sink
+    with AirflowClient(s) as api:
+        runs = api.wait_settled(ALERTS, demo_pipeline.started, timeout=900)
+        tries = [ti["try_number"] for r in runs for ti in api.task_instances(ALERTS, r.run_id)]
+    assert [r.state for r in runs] == ["success"] and tries == [2]
+    events = query(
+        s,
+        f"select event_id, rule, subject from {s.catalog_name}.gold.alert_events where resolved_at is null",
+    )
+    assert events, "the demo rules raise events on the demo dataset (docs/alerts.md)"
+    assert alert_deliveries(s, [runs[0].run_id]) == {
+        (recipient, event_id) for recipient in ("demo-team", "demo-chat") for event_id, _, _ in events
+    }
+    mails, hooks = sink.inbox.mails(), sink.inbox.webhooks()
+    assert len(mails) == 1 and len(hooks) == 1
+    assert mails[0]["To"] == "demo-team@osspulse.local"
+    n = len(events)
+    html = mails[0].get_body(("html",)).get_content()
+    assert html.count("<tr>") == n + 1  # a header and one row per event
+    assert all(f"<td>{rule}</td>" in html for _, rule, _ in events)
+    text = hooks[0]["body"]["text"]
+    assert text.startswith(f"*OSS Pulse: {n} new alert") and text.count("\n• ") == n
+
+
 def test_a_rerun_with_an_unknown_repo_fails_that_task_and_changes_no_gold_row(demo_pipeline):
     """The whole flow again for the same date, with a repo GitHub does not know added to the run.
 
@@ -166,3 +208,14 @@ def test_a_rerun_with_an_unknown_repo_fails_that_task_and_changes_no_gold_row(de
     assert len(loads) == 1 and len(transforms) == 1
     assert all(r.state == "success" for r in [*loads, *transforms])
     assert gold_fingerprint(s) == before
+
+
+def test_the_rerun_sends_no_alert_again(demo_pipeline):
+    """The rerun's transform emitted lake.gold again and deliver_alerts ran again: nothing was new, so
+    nothing was sent (an event fires once, not every day it stays true)."""
+    s, sink = demo_pipeline.settings, demo_pipeline.alert_sink
+    with AirflowClient(s) as api:
+        runs = api.wait_settled(ALERTS, demo_pipeline.started, timeout=900)
+    assert len(runs) == 2 and all(r.state == "success" for r in runs)
+    assert not alert_deliveries(s, [runs[-1].run_id])
+    assert len(sink.inbox.mails()) == 1 and len(sink.inbox.webhooks()) == 1

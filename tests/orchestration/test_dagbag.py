@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from osspulse.orchestration.dag_ids import INGEST, LOAD, PIPELINE_DAGS, TRANSFORM
+from osspulse.orchestration.dag_ids import ALERTS, DIGEST, INGEST, LOAD, PIPELINE_DAGS, TRANSFORM
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 
@@ -84,6 +84,7 @@ def test_assets_make_one_load_and_one_transform_per_batch(dagbag):
 
     assert consumed(LOAD) == {STAGING_BATCH.name}  # one batch asset: one load run per batch
     assert consumed(TRANSFORM) == {RAW_BATCH.name}
+    assert consumed(ALERTS) == {GOLD.name}
 
 
 def test_transform_dbt_runs_one_dbt_build_that_a_task_per_model_watches(dagbag):
@@ -147,3 +148,13 @@ def test_no_dag_file_does_io_or_trigger_chains_at_top_level():
                 if isinstance(call, ast.Call):
                     name = getattr(call.func, "id", getattr(call.func, "attr", ""))
                     assert name not in forbidden_calls, f"{path.name}: top-level call {name}()"
+
+
+def test_alerts_go_out_after_a_good_transform_with_retries_and_the_digest_on_mondays(dagbag):
+    dag = dagbag.dags[ALERTS]
+    assert dag.timetable.asset_condition.name == "lake.gold"  # after a transform whose tests all passed
+    (deliver,) = dag.tasks
+    assert deliver.retries >= 3 and deliver.retry_exponential_backoff
+    digest = dagbag.dags[DIGEST]
+    assert digest.timetable.description == "At 07:00, only on Monday"
+    assert str(digest.timetable._timezone) == "UTC"
