@@ -107,6 +107,9 @@ class Settings(BaseSettings):
         SecretStr("change-me"), description="Authenticates Trino nodes to each other"
     )
     trino_tls_ca_file: str = Field("", description="Certificate clients trust; empty = the stack's own")
+    dbt_threads: int = Field(
+        4, ge=1, le=32, description="Models and tests the transform's dbt build runs at once on Trino"
+    )
 
     # --- Spark ------------------------------------------------------------------------------------
     spark_master: str = "local[2]"

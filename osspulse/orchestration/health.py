@@ -1,7 +1,7 @@
 """Pipeline health, recorded in ``lake.ops`` (see :mod:`osspulse.lake.ops`) for the Data health page.
 
-* ``ops.dbt_results``: every node of one ``transform_dbt`` run's ``dbt build`` (models, tests, seeds,
-  unit tests), from the ``run_results.json`` the producer task left (:func:`keep_dbt_artifacts`);
+* ``ops.dbt_results``: every node of one ``transform_dbt`` run's ``dbt build`` (models, tests, seeds),
+  from the ``run_results.json`` the ``dbt_build`` task kept (:mod:`osspulse.transform.build`);
 * ``ops.pipeline_runs``: the latest runs of every OSS Pulse DAG, replaced on each record.
 
 Both are written by the last task of ``transform_dbt``. dbt exposes them to the dashboard through gold
@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,21 +78,6 @@ def dbt_result_rows(
     return rows
 
 
-def keep_dbt_artifacts(project_dir: str | Path, context: dict[str, Any] | None = None, **_: Any) -> Path:
-    """Cosmos callback: copy the build's artifacts out of its temporary project directory."""
-    from osspulse.settings import get_settings
-
-    run_id = (context or {}).get("run_id") or "manual"
-    target = artifacts_dir(get_settings(), str(run_id))
-    target.mkdir(parents=True, exist_ok=True)
-    for name in ARTIFACTS:
-        source = Path(project_dir) / "target" / name
-        if source.is_file():
-            shutil.copyfile(source, target / name)
-    log.info("dbt artifacts of %s kept in %s", run_id, target)
-    return target
-
-
 def record_dbt_results(s: Settings, run_id: str) -> int:
     """Record the dbt results of one ``transform_dbt`` run; returns the rows written."""
     where = artifacts_dir(s, run_id)
@@ -101,7 +85,7 @@ def record_dbt_results(s: Settings, run_id: str) -> int:
     if not results_file.is_file():
         raise FileNotFoundError(
             f"no run_results.json for {run_id} in {where}: the dbt build did not run (see the "
-            "dbt_producer_watcher task's log)"
+            "dbt_build task's log)"
         )
     manifest_file = where / "manifest.json"
     manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}

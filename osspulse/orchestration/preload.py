@@ -1,12 +1,13 @@
 """Modules the scheduler imports once so that every task it runs starts with them loaded.
 
-The LocalExecutor forks its workers from the scheduler, and each worker forks the task process. A
-``transform_dbt`` task imports dbt-core and the Trino adapter (about 3 s of CPU idle, 6 s on a busy
-2-core machine), which was half of a typical model task's wall time. Importing them in the scheduler
-before the workers fork makes them free for every task (copy-on-write pages).
+The LocalExecutor forks its workers from the scheduler, and each worker forks the task process. Importing
+what the tasks import (the ingest clients with httpx, psycopg and tenacity; PyIceberg and the Trino client
+that ``record_health`` and the alert delivery use) in the scheduler before the workers fork makes it
+free for every task (copy-on-write pages). dbt itself runs as a subprocess of the ``dbt_build`` task
+(osspulse/transform/build.py), so it is not among them.
 
 Wired by ``<AIRFLOW_HOME>/config/airflow_local_settings.py``, which the stack writes; a failure here
-is logged and never stops Airflow (tasks then import dbt themselves, as before).
+is logged and never stops Airflow (tasks then import the modules themselves).
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ import time
 
 log = logging.getLogger(__name__)
 
-HEAVY_TASK_MODULES = ("dbt.cli.main", "dbt.adapters.trino", "cosmos.operators.local")
+HEAVY_TASK_MODULES = (
+    "osspulse.ingest.run",
+    "osspulse.lake.catalog",
+    "osspulse.lake.trino",
+    "pyiceberg.catalog.sql",
+)
 
 
 def preload(argv: list[str] | None = None) -> list[str]:

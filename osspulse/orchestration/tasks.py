@@ -209,21 +209,23 @@ def spark_submit_env() -> dict[str, str]:
 # --- transform ------------------------------------------------------------------------------------
 
 
-def dbt_environment() -> dict[str, str]:
-    """Write the tracked-set seeds and return the dbt profile's environment for this run."""
-    from osspulse.transform.dbt import DbtTarget, dbt_env, prepare
+def dbt_build(run_id: str) -> dict[str, int]:
+    """The ``dbt_build`` task: source freshness, then one ``dbt build`` (:mod:`osspulse.transform.build`);
+    fails naming what failed or was stale, after building everything it could."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from osspulse.orchestration.health import artifacts_dir
+    from osspulse.transform.build import build
 
     s = current_settings()
-    target = DbtTarget(run_tag="airflow")
-    prepare(s, target)
-    return dbt_env(s, target)
-
-
-def keep_dbt_artifacts(project_dir: str, context: dict[str, Any] | None = None, **kwargs: Any) -> None:
-    """Cosmos callback of the dbt build: keep its artifacts for :func:`record_health`."""
-    from osspulse.orchestration.health import keep_dbt_artifacts as keep
-
-    keep(project_dir, context, **kwargs)
+    report = build(s, artifacts_dir(s, run_id))
+    try:
+        report.raise_for_problems()
+    except RuntimeError as exc:
+        if report.settled:  # a stale source or a failing test: the same again on a retry
+            raise AirflowFailException(str(exc)) from None
+        raise  # a model that errored (Trino restarting, say): the task's retry builds it
+    return {"held_back": len(report.held_back), "failed": len(report.failed)}
 
 
 def record_health(run_id: str) -> None:

@@ -33,6 +33,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dbt.add_argument("--schema-prefix", default="", help="write lake.<prefix>bronze|silver|gold (e.g. dev_)")
     dbt.add_argument("--raw-schema", default="raw", help="schema of the raw source tables (default raw)")
     dbt.add_argument("--workdir", help="directory for this run's seeds, target/ and logs")
-    dbt.add_argument("--threads", type=int, default=2, help="dbt threads (default 2)")
+    dbt.add_argument("--threads", type=int, help="dbt threads (default: OSSPULSE_DBT_THREADS, 4)")
     dbt.add_argument("rest", nargs=argparse.REMAINDER, help="the dbt command and its arguments")
     dbt.set_defaults(func=_dbt)

@@ -44,7 +44,8 @@ class DbtTarget:
     workdir: Path | None = None
     #: a Trino client tag on every query of the run (benchmarks find their queries by it)
     run_tag: str = "manual"
-    threads: int = 2
+    #: models and tests at once; None = the dbt_threads setting
+    threads: int | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -114,7 +115,7 @@ def dbt_env(settings: Settings, target: DbtTarget) -> dict[str, str]:
         "OSSPULSE_DBT_OPS_SCHEMA": target.ops_schema,
         "OSSPULSE_DBT_SEED_DIR": str(target.seed_dir),
         "OSSPULSE_DBT_RUN_TAG": target.run_tag,
-        "OSSPULSE_DBT_THREADS": str(target.threads),
+        "OSSPULSE_DBT_THREADS": str(target.threads or settings.dbt_threads),
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "DBT_PARTIAL_PARSE": "True",

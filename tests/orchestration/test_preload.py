@@ -1,4 +1,4 @@
-"""The scheduler preloads dbt so that the task processes it forks start with it imported."""
+"""The scheduler preloads what tasks import so that the task processes it forks start with it imported."""
 
 from __future__ import annotations
 
