@@ -128,3 +128,21 @@ def test_alerts_go_out_after_a_good_transform_with_retries_and_the_digest_on_mon
     digest = dagbag.dags[DIGEST]
     assert digest.timetable.description == "At 07:00, only on Monday"
     assert str(digest.timetable._timezone) == "UTC"
+
+
+@pytest.mark.parametrize("minutes_after_midnight", [1, 40, 143, 600])
+def test_turning_ingest_on_waits_for_the_next_midnight(dagbag, monkeypatch, minutes_after_midnight):
+    """A stack started after midnight (the demo, the tests, a benchmark) must not also run that
+    midnight's ingest beside the one it triggers: Airflow's run_immediately=False still ran it when less
+    than 10 % of the day had passed."""
+    import pendulum
+    from airflow.timetables import trigger
+    from airflow.timetables.base import TimeRestriction
+
+    now = pendulum.datetime(2026, 12, 1, tz="UTC").add(minutes=minutes_after_midnight)
+    monkeypatch.setattr(trigger, "utcnow", lambda: now)
+    info = dagbag.dags[INGEST].timetable.next_dagrun_info(
+        last_automated_data_interval=None,
+        restriction=TimeRestriction(earliest=None, latest=None, catchup=False),
+    )
+    assert info.run_after == pendulum.datetime(2026, 12, 2, tz="UTC")
