@@ -7,8 +7,8 @@ webhook is configured, so ``make demo`` shows the alerts it raised; tests start 
 
 * ``POST /<any path>``: a webhook delivery (JSON body) -> 200, or the injected failure;
 * ``GET /``: an inbox page listing what arrived, newest first; ``GET /messages.json``: the same as JSON;
-* ``POST /_sink/fail?count=N&status=503``: answer the next N webhook deliveries with that status (a
-  receiver that is down or failing), ``GET /_sink/health``.
+* ``POST /_sink/fail?count=N&status=503[&containing=TEXT]``: answer the next N webhook deliveries (whose
+  body contains TEXT) with that status (a receiver that is down or failing), ``GET /_sink/health``.
 """
 
 from __future__ import annotations
@@ -95,10 +95,11 @@ class _Faults:
         self.lock = threading.Lock()
         self.fail_next = 0
         self.status = 503
+        self.containing = b""
 
-    def take(self) -> int | None:
+    def take(self, body: bytes = b"") -> int | None:
         with self.lock:
-            if self.fail_next > 0:
+            if self.fail_next > 0 and self.containing in body:
                 self.fail_next -= 1
                 return self.status
         return None
@@ -136,9 +137,10 @@ def _http_handler(inbox: Inbox, faults: _Faults) -> type[BaseHTTPRequestHandler]
                 with faults.lock:
                     faults.fail_next = int(query.get("count", ["1"])[0])
                     faults.status = int(query.get("status", ["503"])[0])
+                    faults.containing = query.get("containing", [""])[0].encode()
                 self._send(200, json.dumps({"fail_next": faults.fail_next, "status": faults.status}).encode())
                 return
-            status = faults.take()
+            status = faults.take(body)
             if status is not None:
                 log.info("webhook post refused with %d (injected)", status)
                 self._send(status, b'{"error": "injected failure"}')
@@ -225,9 +227,11 @@ class AlertSink:
     def url(self) -> str:
         return f"http://{self.host}:{self.http_port}"
 
-    def fail_next(self, count: int, status: int = 503) -> None:
+    def fail_next(self, count: int, status: int = 503, containing: str = "") -> None:
+        """Refuse the next ``count`` webhook posts (whose body contains ``containing``) with ``status``."""
         with self._faults.lock:
             self._faults.fail_next, self._faults.status = count, status
+            self._faults.containing = containing.encode()
 
 
 def _free_port(host: str) -> int:

@@ -129,3 +129,14 @@ def test_a_failed_delivery_report_raises_naming_the_recipients() -> None:
     DeliveryReport(sent={"team": 2}).raise_for_failures()
     with pytest.raises(DeliveryError, match="chat: webhook osspulse_webhook answered HTTP 503"):
         DeliveryReport(failed={"chat": "webhook osspulse_webhook answered HTTP 503"}).raise_for_failures()
+
+
+def test_the_sink_can_refuse_only_the_posts_that_contain_a_text(tmp_path: Path) -> None:
+    import httpx
+
+    with AlertSink(tmp_path / "inbox") as running:
+        running.fail_next(1, status=503, containing="new alert")
+        assert httpx.post(f"{running.url}/hook", json={"text": "weekly digest"}).status_code == 200
+        assert httpx.post(f"{running.url}/hook", json={"text": "3 new alerts"}).status_code == 503
+        assert httpx.post(f"{running.url}/hook", json={"text": "3 new alerts"}).status_code == 200
+        assert [h["body"]["text"] for h in running.inbox.webhooks()] == ["weekly digest", "3 new alerts"]
