@@ -267,7 +267,7 @@ def airflow_env(
             f"aws://{s3_key}:{s3_secret}@/?endpoint_url={quote(s.s3_endpoint_url, safe='')}"
             f"&region_name={s.s3_region}"
         ),
-        # dbt's profile logs in as etl with this (cosmos passes the task's environment to dbt)
+        # dbt's profile logs in as etl with this (the dbt_build task's dbt inherits it)
         "OSSPULSE_TRINO_ETL_PASSWORD": s.trino_etl_password.get_secret_value(),
         "PYTHONPATH": str(REPO_ROOT),
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",

@@ -179,7 +179,8 @@ def run_dbt(
 
 
 def ensure_dbt_manifest(s: Settings) -> bool:
-    """``dbt parse`` when the manifest cosmos renders ``transform_dbt`` from is missing or stale."""
+    """``dbt parse`` when the project's manifest (and the partial-parse state the transform's build
+    starts from) is missing or stale."""
     manifest = PROJECT_DIR / "target" / "manifest.json"
     prepare(s, DbtTarget())
     sources = [PROJECT_DIR / "dbt_project.yml", *PROJECT_DIR.glob("*/**/*.*")]
