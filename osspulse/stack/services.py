@@ -15,6 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from osspulse.lake import ops
 from osspulse.settings import REPO_ROOT, Settings, env_file, reach
 from osspulse.stack import configs, fs, security
 from osspulse.stack.process import PidFile, StackError
@@ -242,6 +243,8 @@ class Minio(Service):
 
 # --- Trino ----------------------------------------------------------------------------------------
 
+HEALTH_TABLE = f"{ops.NAMESPACE}.{ops.LOAD_AUDIT.name}"  # scanned by Trino's health check
+
 
 @dataclass
 class Trino(Service):
@@ -340,9 +343,12 @@ class Trino(Service):
             return False, "unreadable /v1/info"
         if starting:
             return False, "starting"
-        # "not starting" comes a few seconds before a node is registered to run a query's splits ("No
-        # nodes available"; `select 1` runs on the coordinator without one): divide by the active nodes
-        error = self.query_error("select 1 / count(*) from system.runtime.nodes where state = 'active'")
+        # "Not starting" comes up to one node-map refresh (5 s) before the coordinator can schedule a
+        # split of a CATALOG: until then a scan of a lake table fails with "No nodes available to run
+        # query", while queries of `system` tables, information_schema and metadata tables pass (the
+        # system catalog is on every node from the start). So the gate scans a real Iceberg table: the
+        # load audit, which `stack up` creates before Trino starts (bootstrap.ops_tables).
+        error = self.query_error(f"select count(*) from {self.settings.catalog_name}.{HEALTH_TABLE}")
         return error is None, "active" if error is None else f"active, but a query fails: {error}"
 
     def query_error(self, sql: str, timeout: float = 10.0) -> str | None:
