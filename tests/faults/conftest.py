@@ -55,13 +55,14 @@ def sim(simulator):
 def make_lane(stack: Settings, fault_dataset: Path, simulator, tmp_path_factory) -> Iterator:
     lanes: list[Lane] = []
 
-    def make(name: str, dataset: Path | None = None, api_url: str | None = None) -> Lane:
+    def make(name: str, dataset: Path | None = None, api_url: str | None = None, **overrides) -> Lane:
         lane = Lane(
             name,
             stack,
             dataset or fault_dataset,
             api_url or simulator.url,
             tmp_path_factory.mktemp(f"lane-{name}"),
+            overrides,
         )
         lanes.append(lane.create())
         return lane
