@@ -10,6 +10,7 @@ Every value that comes from data is escaped (HTML) or stripped of Markdown contr
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +27,10 @@ KIND_TITLES = {
 }
 #: the dashboard page of each subject type (osspulse/dashboard/app.py PAGES)
 PAGES = {"repository": "repositories", "package": "packages", "source": "data-health"}
+
+
+#: the suffix of an event that is the n-th episode of its condition
+EPISODE = re.compile(r"\|#(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,13 @@ class Event:
     def from_row(cls, row: Mapping[str, Any]) -> Event:
         return cls(**{name: row.get(name) for name in cls.__dataclass_fields__})
 
+    @property
+    def episode(self) -> int:
+        """1 the first time the condition held; n when it resolved and held again (event_id ``...|#n``,
+        gold.alert_events)."""
+        found = EPISODE.search(self.event_id)
+        return int(found.group(1)) if found else 1
+
 
 def _ratio_kinds(kind: str) -> bool:
     return kind in ("downloads_change", "unanswered_share", "python_version_share")
@@ -67,7 +79,12 @@ def figure(kind: str, value: float | None) -> str:
 
 
 def summary(e: Event) -> str:
-    """One line saying what happened (plain text)."""
+    """One line saying what happened (plain text); a condition holding again says so."""
+    text = _what(e)
+    return f"{text} (again: time {e.episode})" if e.episode > 1 else text
+
+
+def _what(e: Event) -> str:
     threshold = figure(e.kind, e.threshold).lstrip("+")
     match e.kind:
         case "new_release":

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from osspulse.alerts.delivery import DeliveryError, DeliveryReport, digest_week, plan, send
-from osspulse.alerts.messages import Event, digest, events_email, events_webhook
+from osspulse.alerts.messages import Event, digest, events_email, events_webhook, summary
 from osspulse.alerts.rules import parse_alerts
 from osspulse.tracked import parse_tracked
 from osspulse_sim.alert_sink import AlertSink
@@ -74,6 +74,21 @@ def test_messages_say_what_happened_and_link_to_the_charts() -> None:
     hostile = Event(**{**RELEASE.__dict__, "event_key": "<script>*x*</script>", "subject": "o/<b>"})
     assert "<script>" not in events_email([hostile], DASHBOARD)[1]
     assert "<script>" not in events_webhook([hostile], DASHBOARD)["text"]
+
+
+def test_a_condition_that_holds_again_is_a_new_event_and_says_so() -> None:
+    stale = Event(
+        "fresh|github|||#2", "fresh", "data_stale", "source", "github", "", date(2026, 3, 9), "day", 3.5, 2.0,
+        "commits", SEEN,
+    )  # fmt: skip
+    first = Event(**{**stale.__dict__, "event_id": "fresh|github||"})
+    assert (first.episode, stale.episode, RELEASE.episode) == (1, 2, 1)
+    assert "again" not in summary(first)
+    assert summary(stale) == "github data not loaded for 3.5 days (commits) (again: time 2)"
+    config = parse_alerts("recipients: {team: {email: [t@example.org]}}\nrules: [{name: fresh, kind: data_stale, days: 2}]\n",
+                          TRACKED)  # fmt: skip
+    # the first episode was delivered; the second is another event, so it is sent
+    assert plan(config, [first, stale], {("team", first.event_id)}) == {"team": [stale]}
 
 
 def test_the_digest_has_the_weeks_events_and_the_headline_figures() -> None:
