@@ -85,8 +85,8 @@ def test_a_condition_that_holds_again_is_a_new_event_and_says_so() -> None:
     assert (first.episode, stale.episode, RELEASE.episode) == (1, 2, 1)
     assert "again" not in summary(first)
     assert summary(stale) == "github data not loaded for 3.5 days (commits) (again: time 2)"
-    config = parse_alerts("recipients: {team: {email: [t@example.org]}}\nrules: [{name: fresh, kind: data_stale, days: 2}]\n",
-                          TRACKED)  # fmt: skip
+    rules = "recipients: {team: {email: [t@x.org]}}\nrules: [{name: fresh, kind: data_stale, days: 2}]\n"
+    config = parse_alerts(rules, TRACKED)
     # the first episode was delivered; the second is another event, so it is sent
     assert plan(config, [first, stale], {("team", first.event_id)}) == {"team": [stale]}
 
