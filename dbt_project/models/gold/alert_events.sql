@@ -34,24 +34,28 @@ conditions as (
 
 ),
 
+identified as (
+
+    select
+        rule
+        || '|' || subject
+        || '|' || event_key
+        || '|' || case
+            when kind in ('new_release', 'downloads_change', 'stars_gained') then cast(period_start as varchar)
+            else ''
+        end as condition_id,
+        *
+    from conditions
+
+),
+
 holding as (
 
     -- several rows of one state condition (e.g. a state seen in two periods at once): the earliest period
     select
         *,
         row_number() over (partition by condition_id order by period_start) as condition_rank
-    from (
-        select
-            rule
-            || '|' || subject
-            || '|' || event_key
-            || '|' || case
-                when kind in ('new_release', 'downloads_change', 'stars_gained') then cast(period_start as varchar)
-                else ''
-            end as condition_id,
-            *
-        from conditions
-    )
+    from identified
 
 ),
 
