@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: at most this many JDBC reads of a window, one hash bucket of the key each; every read scans the
+#: window in Postgres, so a small window is read in fewer (one per JDBC_ROWS_PER_PARTITION staged rows)
 JDBC_PARTITIONS = 4
+JDBC_ROWS_PER_PARTITION = 100_000
 JDBC_FETCH_SIZE = 5000
 #: entities loaded at once by one application: a load is mostly waiting (JDBC, S3, catalog commits), so
 #: two at a time keep the two cores busy; the shared lake.ops tables are written one at a time
@@ -92,16 +95,25 @@ def staging_columns(s: Settings, ent: Entity) -> list[str]:
     return [r[0] for r in rows]
 
 
-def read_staging(spark: SparkSession, s: Settings, ent: Entity, start: date, end: date) -> DataFrame:
+def jdbc_partitions(rows: int) -> int:
+    """How many JDBC reads for a window of ``rows`` staged rows: 1 up to JDBC_ROWS_PER_PARTITION rows,
+    then one more per JDBC_ROWS_PER_PARTITION, at most JDBC_PARTITIONS."""
+    return max(1, min(JDBC_PARTITIONS, -(-rows // JDBC_ROWS_PER_PARTITION)))
+
+
+def read_staging(
+    spark: SparkSession, s: Settings, ent: Entity, start: date, end: date, partitions: int = JDBC_PARTITIONS
+) -> DataFrame:
     """A partitioned JDBC read of the window: one hash bucket of the key per partition."""
     cols = staging_columns(s, ent)
     select = ", ".join(f'"{c}"::text as "{c}"' if c == "payload" else f'"{c}"' for c in cols)
     key_expr = " || '/' || ".join(f'"{k}"::text' for k in ent.key_names)
     window = _window_sql(start, end)
-    predicates = [
-        f"{window} and mod(abs(hashtext({key_expr})), {JDBC_PARTITIONS}) = {i}"
-        for i in range(JDBC_PARTITIONS)
-    ]
+    predicates = (
+        [f"{window} and mod(abs(hashtext({key_expr})), {partitions}) = {i}" for i in range(partitions)]
+        if partitions > 1
+        else [window]
+    )
     query = f"(select {select} from {ent.staging_table}) as staged"
     return spark.read.jdbc(
         url=s.pg_jdbc_url(),
@@ -193,7 +205,7 @@ def load_entity(
         return result
     from pyspark import StorageLevel
 
-    staged = read_staging(spark, s, ent, start, end)
+    staged = read_staging(spark, s, ent, start, end, jdbc_partitions(rows_read))
     # Persisted so the JDBC read happens once for both outputs (raw rows and rejects). Every row of
     # this load carries the same loaded_at: dbt's bronze layer reads what was loaded after its last run.
     loaded_at = datetime.now(UTC)

@@ -127,6 +127,19 @@ def test_engines_read_the_same_rows(spark, staged_two_days, lake_namespace):
     assert {ts for _, ts in spark_rows} == {naive_utc(2026, 3, 1, 4, 30)}
 
 
+def test_a_window_read_in_hash_buckets_is_every_row_once(spark, staged_two_days):
+    """A big window is read by several JDBC queries, one hash bucket of the key each; a small one by one."""
+    s = staged_two_days
+    sizes = (0, 1, 100_000, 100_001, 250_000, 10_000_000)
+    assert [raw.jdbc_partitions(n) for n in sizes] == [1, 1, 1, 2, 3, 4]
+    whole = raw.read_staging(spark, s, COMMITS, D1, D3, partitions=1)
+    bucketed = raw.read_staging(spark, s, COMMITS, D1, D3, partitions=3)
+    assert (whole.rdd.getNumPartitions(), bucketed.rdd.getNumPartitions()) == (1, 3)
+    keys = sorted(r.sha for r in bucketed.select("sha").collect())
+    assert keys == sorted(r.sha for r in whole.select("sha").collect()) == sorted(staged_keys(s, D1, D3))
+    assert len(keys) == 40
+
+
 def test_empty_window_writes_nothing_and_says_so(spark, staged_two_days, lake_namespace, caplog):
     s, ns = staged_two_days, lake_namespace
     raw.load(spark, s, ["github_commits"], D1, D3, ns)
