@@ -454,8 +454,8 @@ def pipeline_recent(t: Tables, limit: int = 50) -> Query:
 
 # --- alerts ----------------------------------------------------------------------------------------
 
-ALERT_COLUMNS = """rule, kind, subject_type, subject, event_key, period_start, period_grain, observed_value,
-                threshold, detail, first_seen, resolved_at"""
+ALERT_COLUMNS = """event_id, rule, kind, subject_type, subject, event_key, period_start, period_grain,
+                observed_value, threshold, detail, first_seen, resolved_at"""
 
 
 def alerts_open(t: Tables) -> Query:
