@@ -58,38 +58,29 @@ class Lane:
         return f"f_{self.name}_"
 
     @property
+    def values(self) -> dict[str, object]:
+        """The settings this lane changes: its own stores and simulator, quick retries, its overrides."""
+        return {
+            "pg_staging_db": self.db,
+            "github_api_url": self.api_url,
+            "pypistats_url": self.api_url,
+            "pypi_url": self.api_url,
+            "tracked": self.dataset / "tracked.yml",
+            "pypistats_requests_per_minute": 100_000,
+            "http_backoff_base_s": 0.05,
+            "http_backoff_max_s": 1.0,
+            "github_secondary_wait_s": 1.0,
+            "http_timeout_s": 5.0,
+            **self.overrides,
+        }
+
+    @property
     def settings(self) -> Settings:
-        return self.base.model_copy(
-            update={
-                "pg_staging_db": self.db,
-                "github_api_url": self.api_url,
-                "pypistats_url": self.api_url,
-                "pypi_url": self.api_url,
-                "tracked": self.dataset / "tracked.yml",
-                "pypistats_requests_per_minute": 100_000,
-                "http_backoff_base_s": 0.05,
-                "http_backoff_max_s": 1.0,
-                "github_secondary_wait_s": 1.0,
-                "http_timeout_s": 5.0,
-                **self.overrides,
-            }
-        )
+        return self.base.model_copy(update=self.values)
 
     def env(self) -> dict[str, str]:
         """The lane's settings as environment variables (for subprocess runs of the same code)."""
-        s = self.settings
-        return {
-            **os.environ,
-            "OSSPULSE_PG_STAGING_DB": self.db,
-            "OSSPULSE_GITHUB_API_URL": self.api_url,
-            "OSSPULSE_PYPISTATS_URL": self.api_url,
-            "OSSPULSE_PYPI_URL": self.api_url,
-            "OSSPULSE_TRACKED": str(s.tracked),
-            "OSSPULSE_PYPISTATS_REQUESTS_PER_MINUTE": "100000",
-            "OSSPULSE_HTTP_BACKOFF_BASE_S": "0.05",
-            "OSSPULSE_HTTP_BACKOFF_MAX_S": "1.0",
-            "OSSPULSE_HTTP_TIMEOUT_S": "5",
-        }
+        return {**os.environ, **{f"OSSPULSE_{name.upper()}": str(v) for name, v in self.values.items()}}
 
     # --- lifecycle ------------------------------------------------------------------------------------
     def create(self) -> Lane:

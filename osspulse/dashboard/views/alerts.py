@@ -19,7 +19,6 @@ def _described(frame: pd.DataFrame, base: str) -> pd.DataFrame:
         clean = {
             k: (None if k in ("observed_value", "threshold") and pd.isna(v) else v) for k, v in record.items()
         }
-        clean["event_id"] = record.get("event_id") or ""  # "...|#n": the n-th time it holds (summary says so)
         event = Event.from_row(clean)
         rows.append(
             {
