@@ -10,6 +10,7 @@ import pytest
 
 from osspulse.settings import Settings
 from tests.faults.lane import Lane
+from tests.faults.pool import Context, Scenarios, lanes_at_once
 from tests.faults.report import LOAD_DATE, REPORT, markdown_table, record
 
 
@@ -73,13 +74,45 @@ def make_lane(stack: Settings, fault_dataset: Path, simulator, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
-def baseline(make_lane, spark, simulator) -> dict[str, str]:
-    """The gold fingerprint of a clean run on the dataset."""
+def scenarios(make_lane) -> Iterator[Scenarios]:
+    """The pool (closed, every scenario finished, before the lanes are dropped)."""
+    pool = Scenarios(lanes_at_once())
+    yield pool
+    pool.close()
+
+
+def _clean_run(make_lane, spark) -> dict[str, str]:
     lane = make_lane("clean")
     lane.run(spark, LOAD_DATE)
     prints = lane.fingerprint()
     record("clean run", "none", "baseline", lane.timings)
     return prints
+
+
+@pytest.fixture(scope="session")
+def started(request, scenarios: Scenarios, make_lane, spark, fault_dataset, tmp_path_factory) -> Scenarios:
+    """Starts the clean baseline, then the scenario of every selected test that has one (a module's
+    ``SCENARIOS``: test name -> ``fn(ctx)``), in the order the tests run."""
+    baseline_job = scenarios.start("clean run", _clean_run, make_lane, spark)
+    ctx = Context(make_lane, spark, fault_dataset, tmp_path_factory.mktemp, baseline_job)
+    for item in request.session.items:
+        table = getattr(item.module, "SCENARIOS", None) or {}
+        name = getattr(item, "originalname", item.name)
+        if name in table:
+            scenarios.start(name, table[name], ctx)
+    return scenarios
+
+
+@pytest.fixture(scope="session")
+def baseline(started: Scenarios) -> dict[str, str]:
+    """The gold fingerprint of a clean run on the dataset."""
+    return started.result("clean run")
+
+
+@pytest.fixture
+def alone(started: Scenarios) -> None:
+    """For a test that stops a shared service: every concurrent scenario has finished first."""
+    started.drain()
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -10,16 +11,18 @@ from tests.faults.lane import diff
 
 LOAD_DATE = date(2026, 11, 20)
 REPORT = Path(__file__).resolve().parents[2] / "artifacts" / "faults.json"
+_WRITING = threading.Lock()  # scenarios record from pool threads
 
 
 def record(fault: str, phase: str, outcome: str, timings: dict[str, float] | None = None) -> None:
     """Append a fault's outcome to artifacts/faults.json (docs/reliability.md is written from it)."""
-    REPORT.parent.mkdir(exist_ok=True)
-    rows = json.loads(REPORT.read_text()) if REPORT.exists() else []
-    rows = [r for r in rows if r["fault"] != fault]
-    rows.append({"fault": fault, "phase": phase, "outcome": outcome,
-                 "seconds": {k: round(v, 1) for k, v in (timings or {}).items()}})  # fmt: skip
-    REPORT.write_text(json.dumps(rows, indent=2))
+    with _WRITING:
+        REPORT.parent.mkdir(exist_ok=True)
+        rows = json.loads(REPORT.read_text()) if REPORT.exists() else []
+        rows = [r for r in rows if r["fault"] != fault]
+        rows.append({"fault": fault, "phase": phase, "outcome": outcome,
+                     "seconds": {k: round(v, 1) for k, v in (timings or {}).items()}})  # fmt: skip
+        REPORT.write_text(json.dumps(rows, indent=2))
 
 
 def assert_gold_equal(expected: dict, actual: dict, fault: str, phase: str, timings: dict | None) -> None:

@@ -1,5 +1,6 @@
 """An orchestration fault: the Airflow scheduler restarts while the pipeline's DAGs run. The runs
-resume (killed task instances are detected and retried) and gold equals the clean demo run's."""
+resume (killed task instances are detected and retried) and gold equals the clean demo run's. It runs
+``alone``: resetting the pipeline's data drops ``lake.ops``, which every lane's load and dbt use."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.faults.lane import gold_fingerprint
 from tests.faults.report import assert_gold_equal
 
 
-def test_restart_the_scheduler_mid_dag(demo_pipeline):
+def test_restart_the_scheduler_mid_dag(demo_pipeline, alone):
     s = demo_pipeline.settings
     clean = gold_fingerprint(s)
     reset_pipeline_data(s)

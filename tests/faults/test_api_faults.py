@@ -1,17 +1,22 @@
-"""API faults: each lane ingests through a misbehaving simulator, reruns until it succeeds, then runs
-the rest of the pipeline; its gold must equal the clean run's, table by table."""
+"""API faults: each lane ingests through a misbehaving simulator (its own: the faults reach no other
+lane), reruns until it succeeds, then runs the rest of the pipeline; its gold must equal the clean
+run's, table by table. Each is a scenario (tests/faults/pool.py): they run two at a time while the
+suite goes on, and each test waits for its own."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
+from osspulse_sim.server import running_simulator
 from tests.faults.report import LOAD_DATE, assert_gold_equal
 
 
-def finish(lane, spark, baseline, fault: str, phase: str) -> None:
-    lane.load(spark, LOAD_DATE)
+def finish(lane, ctx, fault: str, phase: str) -> None:
+    lane.load(ctx.spark, LOAD_DATE)
     lane.transform()
-    assert_gold_equal(baseline, lane.fingerprint(), fault, phase, lane.timings)
+    assert_gold_equal(ctx.baseline(), lane.fingerprint(), fault, phase, lane.timings)
 
 
 def ingest_until_done(lane, attempts: int = 3) -> int:
@@ -27,73 +32,100 @@ def ingest_until_done(lane, attempts: int = 3) -> int:
     raise AssertionError(f"{lane.name}: ingest still failing after {attempts} attempts")
 
 
-def test_5xx_bursts(make_lane, sim, spark, baseline):
-    lane = make_lane("e5xx")
-    sim.configure(error_rate=0.3, error_status=503, seed=1)
-    ingest_until_done(lane)
-    assert sim.stats()["faults"]["error"] > 0
-    sim.configure(error_rate=0.0)
-    finish(lane, spark, baseline, "5xx bursts (30 % of answers 503)", "ingest")
+def bursts_5xx(ctx) -> None:
+    with running_simulator(ctx.fault_dataset, error_rate=0.3, error_status=503, seed=1) as sim:
+        lane = ctx.make_lane("e5xx", api_url=sim.url)
+        ingest_until_done(lane)
+        assert sim.stats()["faults"]["error"] > 0
+    finish(lane, ctx, "5xx bursts (30 % of answers 503)", "ingest")
 
 
-def test_429_with_retry_after(make_lane, sim, spark, baseline):
-    lane = make_lane("e429")
-    sim.configure(rate429_rate=0.2, retry_after_s=0.2, seed=2)
-    ingest_until_done(lane)
-    assert sim.stats()["faults"]["429"] > 0
-    sim.configure(rate429_rate=0.0)
-    finish(lane, spark, baseline, "429 with Retry-After (20 %)", "ingest")
+def retry_after_429(ctx) -> None:
+    with running_simulator(ctx.fault_dataset, rate429_rate=0.2, retry_after_s=0.2, seed=2) as sim:
+        lane = ctx.make_lane("e429", api_url=sim.url)
+        ingest_until_done(lane)
+        assert sim.stats()["faults"]["429"] > 0
+    finish(lane, ctx, "429 with Retry-After (20 %)", "ingest")
 
 
-def test_rate_limit_exhaustion_mid_backfill(make_lane, sim, spark, baseline):
-    lane = make_lane("ratelimit")
+def rate_limit_exhaustion(ctx) -> None:
     # the backfill takes ~620 GitHub requests (one per pull request for its reviews): with 150 per 2 s
     # window and the client's reserve of 10 it runs down to the reserve four times
-    sim.configure(rate_limit=150, rate_window_s=2.0)
-    ingest_until_done(lane, attempts=1)  # no failure: the client sleeps until the window resets
-    stats = sim.stats()
-    assert stats["counted"] > 3 * 150  # it went through several windows...
-    assert stats["rate_limited"] == 0  # ...sleeping at the reserve, never answered "exhausted"
-    sim.configure(rate_limit=5000, rate_window_s=3600.0)
-    finish(lane, spark, baseline, "rate-limit exhaustion mid-backfill (150 requests per 2 s)", "ingest")
+    with running_simulator(ctx.fault_dataset, rate_limit=150, rate_window_s=2.0) as sim:
+        lane = ctx.make_lane("ratelimit", api_url=sim.url)
+        ingest_until_done(lane, attempts=1)  # no failure: the client sleeps until the window resets
+        stats = sim.stats()
+        assert stats["counted"] > 3 * 150  # it went through several windows...
+        assert stats["rate_limited"] == 0  # ...sleeping at the reserve, never answered "exhausted"
+    finish(lane, ctx, "rate-limit exhaustion mid-backfill (150 requests per 2 s)", "ingest")
 
 
-def test_malformed_and_truncated_pages(make_lane, sim, spark, baseline):
-    lane = make_lane("malformed")
-    sim.configure(malformed_rate=0.15, truncate_rate=0.15, seed=3)
-    ingest_until_done(lane)
-    faults = sim.stats()["faults"]
-    assert faults["malformed"] > 0 and faults["truncated"] > 0
-    sim.configure(malformed_rate=0.0, truncate_rate=0.0)
-    finish(lane, spark, baseline, "malformed and truncated pages (15 % each)", "ingest")
+def malformed_and_truncated(ctx) -> None:
+    with running_simulator(ctx.fault_dataset, malformed_rate=0.15, truncate_rate=0.15, seed=3) as sim:
+        lane = ctx.make_lane("malformed", api_url=sim.url)
+        ingest_until_done(lane)
+        faults = sim.stats()["faults"]
+        assert faults["malformed"] > 0 and faults["truncated"] > 0
+    finish(lane, ctx, "malformed and truncated pages (15 % each)", "ingest")
 
 
-def test_slow_responses_past_the_timeout(make_lane, sim, spark, baseline):
-    lane = make_lane("slow", http_timeout_s=2.0)
+def slow_responses(ctx) -> None:
     # this lane's client times out after 2 s; a tenth of the answers take 3 s
-    sim.configure(slow_rate=0.1, slow_s=3.0, seed=4, fault_paths=r"/repos/apache/hudi/|/api/packages/hudi/")
-    ingest_until_done(lane)
-    assert sim.stats()["faults"]["slow"] > 0
-    sim.configure(slow_rate=0.0, fault_paths="")
-    finish(lane, spark, baseline, "slow responses past the client timeout", "ingest")
+    with running_simulator(ctx.fault_dataset, slow_rate=0.1, slow_s=3.0, seed=4,
+                           fault_paths=r"/repos/apache/hudi/|/api/packages/hudi/") as sim:  # fmt: skip
+        lane = ctx.make_lane("slow", api_url=sim.url, http_timeout_s=2.0)
+        ingest_until_done(lane)
+        assert sim.stats()["faults"]["slow"] > 0
+    finish(lane, ctx, "slow responses past the client timeout", "ingest")
 
 
-def test_a_repo_deleted_between_runs(make_lane, sim, spark, baseline, fault_dataset, tmp_path):
+def repo_deleted(ctx) -> None:
     """Run 1 sees the repo; before run 2 it is gone (404): run 2 fails for it alone, and what was
     ingested before stays (history is kept), so gold equals the clean run."""
-    import shutil
-
     from osspulse.ingest.report import IngestError
-    from osspulse_sim.server import running_simulator
 
-    data = tmp_path / "data"
-    shutil.copytree(fault_dataset, data)
+    data = ctx.tmp("deleted") / "data"
+    shutil.copytree(ctx.fault_dataset, data)
     with running_simulator(data) as own:
-        lane = make_lane("deleted", dataset=data, api_url=own.url)
+        lane = ctx.make_lane("deleted", dataset=data, api_url=own.url)
         lane.ingest(LOAD_DATE)
         shutil.rmtree(data / "github" / "apache" / "hudi")
         with pytest.raises(IngestError, match="apache/hudi") as failure:
             lane.ingest(LOAD_DATE)
         assert "404" in str(failure.value) or "not found" in str(failure.value).lower()
         assert set(failure.value.failures) == {"apache/hudi"}
-        finish(lane, spark, baseline, "a repo deleted between runs (404)", "ingest")
+        finish(lane, ctx, "a repo deleted between runs (404)", "ingest")
+
+
+SCENARIOS = {
+    "test_5xx_bursts": bursts_5xx,
+    "test_429_with_retry_after": retry_after_429,
+    "test_rate_limit_exhaustion_mid_backfill": rate_limit_exhaustion,
+    "test_malformed_and_truncated_pages": malformed_and_truncated,
+    "test_slow_responses_past_the_timeout": slow_responses,
+    "test_a_repo_deleted_between_runs": repo_deleted,
+}
+
+
+def test_5xx_bursts(started):
+    started.result("test_5xx_bursts")
+
+
+def test_429_with_retry_after(started):
+    started.result("test_429_with_retry_after")
+
+
+def test_rate_limit_exhaustion_mid_backfill(started):
+    started.result("test_rate_limit_exhaustion_mid_backfill")
+
+
+def test_malformed_and_truncated_pages(started):
+    started.result("test_malformed_and_truncated_pages")
+
+
+def test_slow_responses_past_the_timeout(started):
+    started.result("test_slow_responses_past_the_timeout")
+
+
+def test_a_repo_deleted_between_runs(started):
+    started.result("test_a_repo_deleted_between_runs")

@@ -1,4 +1,6 @@
-"""Data faults: awkward data must give the same gold as the same data delivered cleanly."""
+"""Data faults: awkward data must give the same gold as the same data delivered cleanly. Each is a
+scenario (tests/faults/pool.py) with a simulator of its own: they run concurrently with the other
+lanes, and each test waits for its own."""
 
 from __future__ import annotations
 
@@ -10,18 +12,21 @@ from osspulse_sim.server import running_simulator
 from tests.faults.report import LOAD_DATE, assert_gold_equal
 
 
-def test_duplicate_records_across_pages(make_lane, sim, spark, baseline):
-    lane = make_lane("dupes")
-    sim.configure(page_overlap=3)  # the last 3 rows of each page come again on the next
-    lane.run(spark, LOAD_DATE)
-    assert_gold_equal(baseline, lane.fingerprint(), "duplicate records across pages", "ingest", lane.timings)
+def duplicate_records(ctx) -> None:
+    # the last 3 rows of each page come again on the next
+    with running_simulator(ctx.fault_dataset, page_overlap=3) as sim:
+        lane = ctx.make_lane("dupes", api_url=sim.url)
+        lane.run(ctx.spark, LOAD_DATE)
+    fault = "duplicate records across pages"
+    assert_gold_equal(ctx.baseline(), lane.fingerprint(), fault, "ingest", lane.timings)
 
 
-def test_records_updated_between_pages(make_lane, spark, fault_dataset, tmp_path):
+def records_updated(ctx) -> None:
     """While page 1 of apache/iceberg's issues is being read, an issue on a later page is updated
     (closed, retitled). The run, and the next one, must give what a clean run on the final data gives."""
-    data = tmp_path / "data"
-    shutil.copytree(fault_dataset, data)
+    make_lane, spark = ctx.make_lane, ctx.spark
+    data = ctx.tmp("updated") / "data"
+    shutil.copytree(ctx.fault_dataset, data)
     issues_file = data / "github" / "apache" / "iceberg" / "issues.jsonl"
     issues = [json.loads(line) for line in issues_file.read_text().splitlines()]
     victim = min(
@@ -113,12 +118,13 @@ def awkward(dataset, out) -> int:
     return len(reachable(repo_dir, None))
 
 
-def test_awkward_data_in_one_run_equals_the_same_data_in_two(make_lane, spark, fault_dataset, tmp_path):
+def awkward_data(ctx) -> None:
     """The awkward dataset ingested at once, and the plain data first with the awkward commits arriving
     in a rerun of the same day, give the same gold; every awkward commit is counted and kept whole."""
+    make_lane, spark, tmp_path = ctx.make_lane, ctx.spark, ctx.tmp("awkward")
     plain = tmp_path / "plain"
-    total = awkward(fault_dataset, tmp_path / "awkward")
-    shutil.copytree(fault_dataset, plain)
+    total = awkward(ctx.fault_dataset, tmp_path / "awkward")
+    shutil.copytree(ctx.fault_dataset, plain)
     with running_simulator(tmp_path / "awkward") as sim:
         at_once = make_lane("awkward", dataset=tmp_path / "awkward", api_url=sim.url)
         at_once.run(spark, LOAD_DATE)
@@ -143,3 +149,22 @@ def test_awkward_data_in_one_run_equals_the_same_data_in_two(make_lane, spark, f
         "where get_json_object(payload, '$.api_new_field.n') is not null"
     ).first()[0]
     assert drift == 40  # the new field is kept in the payload, nothing lost
+
+
+SCENARIOS = {
+    "test_duplicate_records_across_pages": duplicate_records,
+    "test_records_updated_between_pages": records_updated,
+    "test_awkward_data_in_one_run_equals_the_same_data_in_two": awkward_data,
+}
+
+
+def test_duplicate_records_across_pages(started):
+    started.result("test_duplicate_records_across_pages")
+
+
+def test_records_updated_between_pages(started):
+    started.result("test_records_updated_between_pages")
+
+
+def test_awkward_data_in_one_run_equals_the_same_data_in_two(started):
+    started.result("test_awkward_data_in_one_run_equals_the_same_data_in_two")

@@ -1,5 +1,7 @@
 """Process faults: a process is killed or a service stops while the pipeline works; the rerun repairs
-everything and the lane's gold equals the clean run's."""
+everything and the lane's gold equals the clean run's. A test that stops a shared service (Trino,
+PostgreSQL, MinIO) takes the ``alone`` fixture: the concurrent scenarios have finished first. Killing
+a lane's own process disturbs no other lane: those are scenarios (tests/faults/pool.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from datetime import timedelta
 
 from osspulse.entities import ENTITIES
 from osspulse.stack import runner
+from osspulse_sim.server import running_simulator
 from tests.faults.report import LOAD_DATE, assert_gold_equal
 
 END = LOAD_DATE + timedelta(days=1)
@@ -31,23 +34,25 @@ def kill(proc) -> None:
     proc.wait()
 
 
-def test_kill_the_ingest_mid_page(make_lane, sim, spark, baseline):
-    lane = make_lane("killingest")
-    sim.configure(slow_rate=1.0, slow_s=0.05)  # every answer a little slow: the run takes seconds
-    proc = lane.cli("ingest", "all", "--load-date", str(LOAD_DATE))
-    wait_until(lambda: sim.stats()["counted"] >= 30, 120, "30 answered requests")
-    assert proc.poll() is None, "the ingest finished before it could be killed"
-    kill(proc)
-    sim.configure(slow_rate=0.0)
-    lane.ingest(LOAD_DATE)  # the rerun resumes from the bookmarks of the pages that committed
-    lane.load(spark, LOAD_DATE)
+def kill_the_ingest(ctx) -> None:
+    # every answer a little slow: the run takes seconds
+    with running_simulator(ctx.fault_dataset, slow_rate=1.0, slow_s=0.05) as sim:
+        lane = ctx.make_lane("killingest", api_url=sim.url)
+        proc = lane.cli("ingest", "all", "--load-date", str(LOAD_DATE))
+        wait_until(lambda: sim.stats()["counted"] >= 30, 120, "30 answered requests")
+        assert proc.poll() is None, "the ingest finished before it could be killed"
+        kill(proc)
+        sim.configure(slow_rate=0.0)
+        lane.ingest(LOAD_DATE)  # the rerun resumes from the bookmarks of the pages that committed
+    lane.load(ctx.spark, LOAD_DATE)
     lane.transform()
-    compare(lane, baseline, "kill -9 the ingest mid-page", "ingest")
+    compare(lane, ctx.baseline(), "kill -9 the ingest mid-page", "ingest")
 
 
-def test_kill_spark_mid_commit(make_lane, sim, spark, baseline):
-    lane = make_lane("killspark")
-    lane.ingest(LOAD_DATE)
+def kill_spark(ctx) -> None:
+    with running_simulator(ctx.fault_dataset) as sim:
+        lane = ctx.make_lane("killspark", api_url=sim.url)
+        lane.ingest(LOAD_DATE)
     proc = lane.cli("load", "--start", str(LOAD_DATE), "--end", str(END), "--namespace", lane.raw_namespace)
     # the signal: the first entity's load committed (its audit row) while the application still runs
     wait_until(lambda: lane.loads_committed() >= 1 or proc.poll() is not None, 600, "a first committed load")
@@ -55,13 +60,24 @@ def test_kill_spark_mid_commit(make_lane, sim, spark, baseline):
     kill(proc)
     committed = lane.loads_committed()
     assert 1 <= committed < len(ENTITIES), f"killed mid-load: {committed} of {len(ENTITIES)} committed"
-    lane.load(spark, LOAD_DATE)  # the rerun replaces the window of every entity
+    lane.load(ctx.spark, LOAD_DATE)  # the rerun replaces the window of every entity
     assert lane.loads_committed() == committed + len(ENTITIES)
     lane.transform()
-    compare(lane, baseline, "kill -9 Spark while it loads and commits", "load")
+    compare(lane, ctx.baseline(), "kill -9 Spark while it loads and commits", "load")
 
 
-def test_stop_trino_during_a_dbt_run(make_lane, sim, spark, baseline, stack):
+SCENARIOS = {"test_kill_the_ingest_mid_page": kill_the_ingest, "test_kill_spark_mid_commit": kill_spark}
+
+
+def test_kill_the_ingest_mid_page(started):
+    started.result("test_kill_the_ingest_mid_page")
+
+
+def test_kill_spark_mid_commit(started):
+    started.result("test_kill_spark_mid_commit")
+
+
+def test_stop_trino_during_a_dbt_run(make_lane, sim, spark, baseline, stack, alone):
     lane = make_lane("stoptrino")
     lane.ingest(LOAD_DATE)
     lane.load(spark, LOAD_DATE)
@@ -80,7 +96,7 @@ def test_stop_trino_during_a_dbt_run(make_lane, sim, spark, baseline, stack):
     compare(lane, baseline, "stop Trino during a dbt run", "transform")
 
 
-def test_restart_postgres_during_ingestion(make_lane, sim, spark, baseline, stack):
+def test_restart_postgres_during_ingestion(make_lane, sim, spark, baseline, stack, alone):
     lane = make_lane("restartpg")
     sim.configure(slow_rate=1.0, slow_s=0.05)
     proc = lane.cli("ingest", "all", "--load-date", str(LOAD_DATE))
@@ -100,7 +116,7 @@ def test_restart_postgres_during_ingestion(make_lane, sim, spark, baseline, stac
     compare(lane, baseline, "restart PostgreSQL during ingestion", "ingest")
 
 
-def test_stop_minio_during_a_spark_write(make_lane, sim, spark, baseline, stack):
+def test_stop_minio_during_a_spark_write(make_lane, sim, spark, baseline, stack, alone):
     lane = make_lane("stopminio")
     lane.ingest(LOAD_DATE)
     proc = lane.cli("load", "--start", str(LOAD_DATE), "--end", str(END), "--namespace", lane.raw_namespace)

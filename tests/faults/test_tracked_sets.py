@@ -3,10 +3,10 @@ repositories that keep their issues elsewhere (issues disabled: GitHub answers 4
 releases.
 
 Each runs the functions the Airflow tasks call, in a lane of its own (private staging database, raw
-namespace and dbt schemas): ingest, load, `dbt build` (models and data tests) and `dbt source
-freshness`. Nothing may fail: an entity that is empty because the tracked set has none of it is "no data",
-not "stale", and the gold tables built only from it are legitimately empty (``check_gold``'s rule,
-the one the demo applies).
+namespace and dbt schemas), as a scenario (tests/faults/pool.py) concurrent with the other lanes:
+ingest, load, `dbt build` (models and data tests) and `dbt source freshness`. Nothing may fail: an
+entity that is empty because the tracked set has none of it is "no data", not "stale", and the gold
+tables built only from it are legitimately empty (``check_gold``'s rule, the one the demo applies).
 """
 
 from __future__ import annotations
@@ -62,11 +62,11 @@ def _one(lane, sql: str):
         return cur.fetchone()[0]
 
 
-def test_repositories_without_issues_or_releases_and_no_packages(make_lane, spark, tmp_path):
+def quiet_repositories(ctx) -> None:
     tracked = Tracked(repos=("quiet-org/jira-tracked", "quiet-org/no-releases"))
-    dataset = _dataset(tmp_path / "quiet", tracked, issues_disabled=True)
+    dataset = _dataset(ctx.tmp("quiet") / "quiet", tracked, issues_disabled=True)
 
-    gold, lane = _run_lane(make_lane, spark, "quietrepos", dataset)
+    gold, lane = _run_lane(ctx.make_lane, ctx.spark, "quietrepos", dataset)
 
     assert gold["repo_activity_monthly"] > 0  # commits still count
     assert gold["top_contributors"] > 0
@@ -76,11 +76,25 @@ def test_repositories_without_issues_or_releases_and_no_packages(make_lane, spar
     assert gold["package_downloads_monthly"] == 0  # no package tracked
 
 
-def test_packages_only(make_lane, spark, tmp_path):
-    dataset = _dataset(tmp_path / "pkgs", Tracked(packages=("lonely-package",)))
+def packages_only(ctx) -> None:
+    dataset = _dataset(ctx.tmp("pkgs") / "pkgs", Tracked(packages=("lonely-package",)))
 
-    gold, _ = _run_lane(make_lane, spark, "pkgsonly", dataset)
+    gold, _ = _run_lane(ctx.make_lane, ctx.spark, "pkgsonly", dataset)
 
     assert gold["package_downloads_monthly"] > 0
     assert gold["python_version_adoption_monthly"] > 0
     assert gold["repo_activity_monthly"] == 0  # no repository tracked
+
+
+SCENARIOS = {
+    "test_repositories_without_issues_or_releases_and_no_packages": quiet_repositories,
+    "test_packages_only": packages_only,
+}
+
+
+def test_repositories_without_issues_or_releases_and_no_packages(started):
+    started.result("test_repositories_without_issues_or_releases_and_no_packages")
+
+
+def test_packages_only(started):
+    started.result("test_packages_only")
