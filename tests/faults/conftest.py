@@ -91,15 +91,14 @@ def _clean_run(make_lane, spark) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def started(request, scenarios: Scenarios, make_lane, spark, fault_dataset, tmp_path_factory) -> Scenarios:
-    """Starts the clean baseline, then the scenario of every selected test that has one (a module's
-    ``SCENARIOS``: test name -> ``fn(ctx)``), in the order the tests run."""
+    """Starts the clean baseline, then the scenario of every selected test that is one
+    (``@scenario``, tests/faults/pool.py), in the order the tests run."""
     baseline_job = scenarios.start("clean run", _clean_run, make_lane, spark)
     ctx = Context(make_lane, spark, fault_dataset, tmp_path_factory.mktemp, baseline_job)
     for item in request.session.items:
-        table = getattr(item.module, "SCENARIOS", None) or {}
-        name = getattr(item, "originalname", item.name)
-        if name in table:
-            scenarios.start(name, table[name], ctx)
+        body = getattr(getattr(item, "function", None), "scenario", None)
+        if body is not None:
+            scenarios.start(body.__name__, body, ctx)
     return scenarios
 
 

@@ -10,8 +10,10 @@ Each scenario reads its own in-process simulator (the faults it switches on reac
 own staging database, raw namespace and dbt schemas. What needs the stack to itself (stopping Trino,
 PostgreSQL or MinIO) asks :meth:`Scenarios.drain` first and runs alone.
 
-The pool starts every scenario of the selected tests when the first of them runs, the clean baseline
-first. ``OSSPULSE_TEST_LANES`` sets how many run at once (default 2; 1 runs them one after another).
+A scenario is written as its test, ``@scenario def test_x(ctx): ...``; the decorator keeps the body and
+puts in its place a test of the same name that waits for it. The pool starts every scenario of the
+selected tests when the first of them runs, the clean baseline first. ``OSSPULSE_TEST_LANES`` sets how
+many run at once (default 2; 1 runs them one after another).
 """
 
 from __future__ import annotations
@@ -83,6 +85,20 @@ class Scenarios:
     def close(self) -> None:
         self.drain()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def scenario(body: Callable[[Context], Any]) -> Callable[..., None]:
+    """Make ``body(ctx)`` a scenario: what stands in the module is a test of the same name that waits
+    for the body (started by the ``started`` fixture) and re-raises whatever it raised."""
+    name = body.__name__
+
+    def test(started: Scenarios) -> None:
+        started.result(name)
+
+    test.__name__ = test.__qualname__ = name
+    test.__module__, test.__doc__ = body.__module__, body.__doc__
+    test.scenario = body  # type: ignore[attr-defined]
+    return test
 
 
 def _named(name: str, fn: Callable[..., Any], *args: Any) -> Any:

@@ -9,10 +9,12 @@ import shutil
 from datetime import timedelta
 
 from osspulse_sim.server import running_simulator
+from tests.faults.pool import scenario
 from tests.faults.report import LOAD_DATE, assert_gold_equal
 
 
-def duplicate_records(ctx) -> None:
+@scenario
+def test_duplicate_records_across_pages(ctx) -> None:
     # the last 3 rows of each page come again on the next
     with running_simulator(ctx.fault_dataset, page_overlap=3) as sim:
         lane = ctx.make_lane("dupes", api_url=sim.url)
@@ -21,7 +23,8 @@ def duplicate_records(ctx) -> None:
     assert_gold_equal(ctx.baseline(), lane.fingerprint(), fault, "ingest", lane.timings)
 
 
-def records_updated(ctx) -> None:
+@scenario
+def test_records_updated_between_pages(ctx) -> None:
     """While page 1 of apache/iceberg's issues is being read, an issue on a later page is updated
     (closed, retitled). The run, and the next one, must give what a clean run on the final data gives."""
     make_lane, spark = ctx.make_lane, ctx.spark
@@ -118,7 +121,8 @@ def awkward(dataset, out) -> int:
     return len(reachable(repo_dir, None))
 
 
-def awkward_data(ctx) -> None:
+@scenario
+def test_awkward_data_in_one_run_equals_the_same_data_in_two(ctx) -> None:
     """The awkward dataset ingested at once, and the plain data first with the awkward commits arriving
     in a rerun of the same day, give the same gold; every awkward commit is counted and kept whole."""
     make_lane, spark, tmp_path = ctx.make_lane, ctx.spark, ctx.tmp("awkward")
@@ -149,22 +153,3 @@ def awkward_data(ctx) -> None:
         "where get_json_object(payload, '$.api_new_field.n') is not null"
     ).first()[0]
     assert drift == 40  # the new field is kept in the payload, nothing lost
-
-
-SCENARIOS = {
-    "test_duplicate_records_across_pages": duplicate_records,
-    "test_records_updated_between_pages": records_updated,
-    "test_awkward_data_in_one_run_equals_the_same_data_in_two": awkward_data,
-}
-
-
-def test_duplicate_records_across_pages(started):
-    started.result("test_duplicate_records_across_pages")
-
-
-def test_records_updated_between_pages(started):
-    started.result("test_records_updated_between_pages")
-
-
-def test_awkward_data_in_one_run_equals_the_same_data_in_two(started):
-    started.result("test_awkward_data_in_one_run_equals_the_same_data_in_two")

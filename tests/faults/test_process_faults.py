@@ -13,6 +13,7 @@ from datetime import timedelta
 from osspulse.entities import ENTITIES
 from osspulse.stack import runner
 from osspulse_sim.server import running_simulator
+from tests.faults.pool import scenario
 from tests.faults.report import LOAD_DATE, assert_gold_equal
 
 END = LOAD_DATE + timedelta(days=1)
@@ -34,7 +35,8 @@ def kill(proc) -> None:
     proc.wait()
 
 
-def kill_the_ingest(ctx) -> None:
+@scenario
+def test_kill_the_ingest_mid_page(ctx) -> None:
     # every answer a little slow: the run takes seconds
     with running_simulator(ctx.fault_dataset, slow_rate=1.0, slow_s=0.05) as sim:
         lane = ctx.make_lane("killingest", api_url=sim.url)
@@ -49,7 +51,8 @@ def kill_the_ingest(ctx) -> None:
     compare(lane, ctx.baseline(), "kill -9 the ingest mid-page", "ingest")
 
 
-def kill_spark(ctx) -> None:
+@scenario
+def test_kill_spark_mid_commit(ctx) -> None:
     with running_simulator(ctx.fault_dataset) as sim:
         lane = ctx.make_lane("killspark", api_url=sim.url)
         lane.ingest(LOAD_DATE)
@@ -64,17 +67,6 @@ def kill_spark(ctx) -> None:
     assert lane.loads_committed() == committed + len(ENTITIES)
     lane.transform()
     compare(lane, ctx.baseline(), "kill -9 Spark while it loads and commits", "load")
-
-
-SCENARIOS = {"test_kill_the_ingest_mid_page": kill_the_ingest, "test_kill_spark_mid_commit": kill_spark}
-
-
-def test_kill_the_ingest_mid_page(started):
-    started.result("test_kill_the_ingest_mid_page")
-
-
-def test_kill_spark_mid_commit(started):
-    started.result("test_kill_spark_mid_commit")
 
 
 def test_stop_trino_during_a_dbt_run(make_lane, sim, spark, baseline, stack, alone):

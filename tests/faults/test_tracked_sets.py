@@ -19,6 +19,7 @@ import pytest
 from osspulse.lake.trino import trino_connection
 from osspulse.pipeline import check_gold
 from osspulse.tracked import Tracked
+from tests.faults.pool import scenario
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -62,7 +63,8 @@ def _one(lane, sql: str):
         return cur.fetchone()[0]
 
 
-def quiet_repositories(ctx) -> None:
+@scenario
+def test_repositories_without_issues_or_releases_and_no_packages(ctx) -> None:
     tracked = Tracked(repos=("quiet-org/jira-tracked", "quiet-org/no-releases"))
     dataset = _dataset(ctx.tmp("quiet") / "quiet", tracked, issues_disabled=True)
 
@@ -76,7 +78,8 @@ def quiet_repositories(ctx) -> None:
     assert gold["package_downloads_monthly"] == 0  # no package tracked
 
 
-def packages_only(ctx) -> None:
+@scenario
+def test_packages_only(ctx) -> None:
     dataset = _dataset(ctx.tmp("pkgs") / "pkgs", Tracked(packages=("lonely-package",)))
 
     gold, _ = _run_lane(ctx.make_lane, ctx.spark, "pkgsonly", dataset)
@@ -84,17 +87,3 @@ def packages_only(ctx) -> None:
     assert gold["package_downloads_monthly"] > 0
     assert gold["python_version_adoption_monthly"] > 0
     assert gold["repo_activity_monthly"] == 0  # no repository tracked
-
-
-SCENARIOS = {
-    "test_repositories_without_issues_or_releases_and_no_packages": quiet_repositories,
-    "test_packages_only": packages_only,
-}
-
-
-def test_repositories_without_issues_or_releases_and_no_packages(started):
-    started.result("test_repositories_without_issues_or_releases_and_no_packages")
-
-
-def test_packages_only(started):
-    started.result("test_packages_only")
